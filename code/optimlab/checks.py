@@ -1,0 +1,104 @@
+"""Checks for the coding exercises.
+
+Each ``check_*`` function calls the student's function on a few cases and compares it with the
+reference implementation in optimlab. It passes with one short line, or raises
+:class:`CheckFailed` (an ``AssertionError``) whose message names the most likely mistake.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import losses
+
+__all__ = ["CheckFailed", "check_bce_with_logits", "check_log_softmax"]
+
+
+class CheckFailed(AssertionError):
+    """An exercise check failed; the message says what is most likely wrong."""
+
+
+def _call(fn, *args):
+    """Call the student's function, turning a missing implementation into a clear failure."""
+    name = getattr(fn, "__name__", "your function")
+    try:
+        result = fn(*(np.array(a, copy=True) for a in args))
+    except NotImplementedError:
+        raise CheckFailed(
+            f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
+        ) from None
+    except Exception as error:  # the student's bug, reported rather than hidden
+        raise CheckFailed(f"{name} raised {type(error).__name__}: {error}") from error
+    return np.asarray(result, dtype=np.float64)
+
+
+def _close(a, b, tol=1e-8) -> bool:
+    return a.shape == np.shape(b) and bool(np.allclose(a, b, rtol=tol, atol=tol))
+
+
+def _passed(name: str, cases: int) -> None:
+    print(f"{name}: all {cases} cases passed.")
+
+
+def check_bce_with_logits(fn) -> None:
+    """Check a student's ``fn(logits, targets)`` against :func:`optimlab.losses.bce_with_logits`.
+
+    Chapter 1, exercise on the stable binary cross-entropy (eq. ``eq-bce-logits``).
+    """
+    rng = np.random.default_rng(0)
+    cases = [
+        (np.array([0.0, 2.0, -1.0]), np.array([1.0, 0.0, 1.0])),
+        (rng.normal(0, 3, 20), rng.integers(0, 2, 20).astype(float)),
+        (np.array([800.0, -800.0, 35.0, -35.0]), np.array([0.0, 1.0, 1.0, 0.0])),
+    ]
+    for logits, targets in cases:
+        got = _call(fn, logits, targets)
+        want = losses.bce_with_logits(logits, targets)
+        if _close(got, want):
+            continue
+        if got.shape != ():
+            raise CheckFailed(f"return a single number (the mean over examples), got shape {got.shape}")
+        if not np.isfinite(got):
+            raise CheckFailed(
+                f"got {float(got)} for logits {logits}: exp(z) or log(0) overflowed. Write "
+                "log(1 + exp(z)) as max(z, 0) + log1p(exp(-|z|)) so nothing large is exponentiated."
+            )
+        if np.isclose(got, want * len(logits)):
+            raise CheckFailed("your value is n times too large: return the mean over examples, not the sum.")
+        if np.isclose(got, -want):
+            raise CheckFailed("your value has the wrong sign: the loss is the *negative* log-likelihood.")
+        if np.isclose(got, losses.bce_with_logits(logits, 1 - targets)):
+            raise CheckFailed("you swapped the roles of y and 1 - y: a target of 1 should reward large logits.")
+        raise CheckFailed(f"for logits {logits} and targets {targets} expected {want:.6g}, got {float(got):.6g}.")
+    _passed("check_bce_with_logits", len(cases))
+
+
+def check_log_softmax(fn) -> None:
+    """Check a student's row-wise ``fn(logits)`` against :func:`optimlab.losses.log_softmax`.
+
+    Chapter 1, exercise on the log-sum-exp trick (eq. ``eq-logsumexp``).
+    """
+    rng = np.random.default_rng(1)
+    cases = [
+        rng.normal(0, 2, (5, 4)),
+        np.array([[1.0, 2.0, 3.0]]),
+        np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1001.0, -1002.0]]),
+    ]
+    for logits in cases:
+        got = _call(fn, logits)
+        want = losses.log_softmax(logits)
+        if _close(got, want):
+            continue
+        if got.shape != want.shape:
+            raise CheckFailed(f"return an array of the logits' shape {want.shape}, got shape {got.shape}")
+        if not np.all(np.isfinite(got)):
+            raise CheckFailed(
+                "got inf or nan for large logits: subtract each row's maximum before exponentiating "
+                "(log-sum-exp trick); log_softmax(z) = z - max(z) - log(sum(exp(z - max(z))))."
+            )
+        if _close(got, np.exp(want)):
+            raise CheckFailed("you returned probabilities (the softmax); return their logarithm.")
+        if logits.shape[0] > 1 and _close(got, losses.log_softmax(logits, axis=0)):
+            raise CheckFailed("you normalized each column; normalize each row (axis=-1), one row per example.")
+        raise CheckFailed(f"for logits {logits.tolist()} expected {want.tolist()}, got {got.tolist()}.")
+    _passed("check_log_softmax", len(cases))

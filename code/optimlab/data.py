@@ -1,0 +1,62 @@
+"""Small, seeded toy data sets used across the book.
+
+Every generator takes a ``seed`` and returns the same arrays for the same arguments, so that a
+chapter run twice prints the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate as v
+
+__all__ = ["Dataset", "linear", "classification"]
+
+
+class Dataset(NamedTuple):
+    """Inputs ``x`` and targets ``y`` of a data set; unpacks as ``x, y = dataset``."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+
+def _count(n, where: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{where}: n must be a positive integer number of examples, got {n!r}")
+    return int(n)
+
+
+def linear(n: int = 30, intercept: float = 0.5, slope: float = 1.5, noise: float = 0.3,
+           seed: int = 0) -> Dataset:
+    """Points ``y = intercept + slope x + noise * eps`` with x uniform on [0, 2], eps ~ N(0, 1).
+
+    The regression data of Chapters 1 and 2: a line ``theta_0 + theta_1 x`` fits it, and the
+    Gaussian noise is exactly the assumption under which least squares is maximum likelihood.
+    """
+    n = _count(n, "linear")
+    v.positive_number(noise, "noise", "linear", allow_zero=True)
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 2.0, size=n))
+    y = intercept + slope * x + noise * rng.standard_normal(n)
+    return Dataset(x, y)
+
+
+def classification(n: int = 60, k: int = 2, spread: float = 1.0, seed: int = 0) -> Dataset:
+    """``n`` points in 2D from ``k`` Gaussian blobs, with integer labels 0..k-1.
+
+    Blob centres sit on a circle of radius 2; ``spread`` is each blob's standard deviation, so a
+    larger spread makes the classes overlap more.
+    """
+    n = _count(n, "classification")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(f"classification: k must be an integer number of classes >= 2, got {k!r}")
+    v.positive_number(spread, "spread", "classification")
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % k
+    rng.shuffle(labels)
+    angles = 2 * np.pi * np.arange(k) / k
+    centres = 2.0 * np.column_stack([np.cos(angles), np.sin(angles)])
+    x = centres[labels] + spread * rng.standard_normal((n, 2))
+    return Dataset(x, labels.astype(np.int64))

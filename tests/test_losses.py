@@ -1,0 +1,159 @@
+"""optimlab.losses against torch.nn.functional (float64), finite differences, and bad input."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from optimlab import losses
+from optimlab.gradcheck import check_grad
+
+rng = np.random.default_rng(1234)
+T = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
+
+
+def torch_value_and_grad(fn, first, *rest):
+    """Value of a torch loss and its gradient with respect to the first argument."""
+    x = T(first).requires_grad_(True)
+    value = fn(x, *rest)
+    value.backward()
+    return value.item(), x.grad.numpy()
+
+
+# --------------------------------------------------------------------------- against torch
+@pytest.mark.parametrize("shape", [(7,), (4, 3)])
+def test_mse_matches_torch(shape):
+    pred, target = rng.normal(size=shape), rng.normal(size=shape)
+    value, grad = torch_value_and_grad(F.mse_loss, pred, T(target))
+    assert losses.mse(pred, target) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(losses.mse_grad(pred, target), grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sigma", [0.3, 1.0, 2.5])
+def test_gaussian_nll_matches_torch(sigma):
+    pred, target = rng.normal(size=9), rng.normal(size=9)
+    var = T(np.full(9, sigma**2))
+    value, grad = torch_value_and_grad(lambda p: F.gaussian_nll_loss(p, T(target), var, full=True), pred)
+    assert losses.gaussian_nll(pred, target, sigma) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(losses.gaussian_nll_grad(pred, target, sigma), grad, rtol=1e-12)
+
+
+def test_gaussian_nll_accepts_per_example_sigma():
+    pred, target, sigma = rng.normal(size=5), rng.normal(size=5), rng.uniform(0.5, 2, 5)
+    value, _ = torch_value_and_grad(lambda p: F.gaussian_nll_loss(p, T(target), T(sigma**2), full=True), pred)
+    assert losses.gaussian_nll(pred, target, sigma) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1e3])
+def test_bce_with_logits_matches_torch(scale):
+    logits, targets = scale * rng.normal(size=12), rng.uniform(0, 1, 12)
+    value, grad = torch_value_and_grad(
+        lambda z: F.binary_cross_entropy_with_logits(z, T(targets)), logits)
+    assert losses.bce_with_logits(logits, targets) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(losses.bce_with_logits_grad(logits, targets), grad, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("scale", [1.0, 50.0, 1e4])
+def test_softmax_family_matches_torch(scale):
+    z = scale * rng.normal(size=(6, 5))
+    np.testing.assert_allclose(losses.softmax(z), torch.softmax(T(z), -1).numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(losses.log_softmax(z), torch.log_softmax(T(z), -1).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(losses.logsumexp(z), torch.logsumexp(T(z), -1).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(losses.log_softmax(z, axis=0), torch.log_softmax(T(z), 0).numpy(), rtol=1e-12)
+
+
+def test_sigmoid_and_softplus_are_exact_for_any_logit():
+    z = np.concatenate([rng.normal(0, 5, 50), [-800.0, -40.0, 0.0, 40.0, 800.0]])
+    np.testing.assert_allclose(losses.sigmoid(z), torch.sigmoid(T(z)).numpy(), rtol=1e-14, atol=1e-300)
+    # torch's softplus switches to the identity above a threshold; logaddexp(0, z) is exact
+    np.testing.assert_allclose(losses.softplus(z), np.logaddexp(0.0, z), rtol=1e-14)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3])
+def test_cross_entropy_matches_torch(scale):
+    logits, labels = scale * rng.normal(size=(8, 4)), rng.integers(0, 4, 8)
+    value, grad = torch_value_and_grad(lambda z: F.cross_entropy(z, torch.tensor(labels)), logits)
+    assert losses.cross_entropy(logits, labels) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(losses.cross_entropy_grad(logits, labels), grad, rtol=1e-12, atol=1e-300)
+
+
+def test_kl_divergence_matches_torch_batchmean():
+    p, q = rng.dirichlet(np.ones(5), size=4), rng.dirichlet(np.ones(5), size=4)
+    expected = F.kl_div(torch.log(T(q)), T(p), reduction="batchmean").item()
+    assert losses.kl_divergence(p, q) == pytest.approx(expected, rel=1e-12)
+
+
+def test_entropy_and_kl_identity():
+    """Cross-entropy H(p, q) = KL(p || q) + H(p) (Chapter 1, eq. eq-kl)."""
+    p, q = rng.dirichlet(np.ones(6)), rng.dirichlet(np.ones(6))
+    cross = -np.sum(p * np.log(q))
+    assert cross == pytest.approx(losses.kl_divergence(p, q) + losses.entropy(p), rel=1e-12)
+    assert losses.kl_divergence(p, p) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_kl_conventions_for_zero_mass():
+    assert losses.kl_divergence([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]) == pytest.approx(np.log(2))
+    assert losses.kl_divergence([0.5, 0.5], [1.0, 0.0]) == np.inf
+    assert losses.entropy([1.0, 0.0]) == 0.0
+
+
+# --------------------------------------------------------------------------- finite differences
+GRADIENT_CASES = {
+    "mse": (losses.mse, losses.mse_grad, lambda: (rng.normal(size=6), rng.normal(size=6))),
+    "gaussian_nll": (lambda p, t: losses.gaussian_nll(p, t, 0.7),
+                     lambda p, t: losses.gaussian_nll_grad(p, t, 0.7),
+                     lambda: (rng.normal(size=6), rng.normal(size=6))),
+    "bce_with_logits": (losses.bce_with_logits, losses.bce_with_logits_grad,
+                        lambda: (rng.normal(0, 3, 6), rng.uniform(0, 1, 6))),
+    "cross_entropy": (losses.cross_entropy, losses.cross_entropy_grad,
+                      lambda: (rng.normal(0, 3, (5, 3)), rng.integers(0, 3, 5))),
+}
+
+
+@pytest.mark.parametrize("name", GRADIENT_CASES)
+def test_gradients_match_finite_differences(name):
+    loss, grad, make = GRADIENT_CASES[name]
+    first, second = make()
+    result = check_grad(lambda x: loss(x, second), lambda x: grad(x, second), first)
+    assert result.passed(1e-5), str(result)
+
+
+def test_kl_gradient_matches_finite_differences_off_the_simplex():
+    p, q = rng.dirichlet(np.ones(4)), rng.dirichlet(np.ones(4))
+    # KL as a function of unconstrained q: sum p log p - sum p log q
+    result = check_grad(lambda x: float(np.sum(p * np.log(p / x))),
+                        lambda x: losses.kl_divergence_grad(p, q), q)
+    assert result.passed(1e-6), str(result)
+
+
+# --------------------------------------------------------------------------- stability
+def test_losses_stay_finite_for_huge_logits():
+    assert np.isfinite(losses.bce_with_logits([1e300, -1e300], [0.0, 1.0]))
+    assert losses.cross_entropy([[1e300, 0.0]], [1]) == pytest.approx(1e300)
+    assert losses.cross_entropy([[1e4, 0.0, -1e4]], [0]) == pytest.approx(0.0, abs=1e-300)
+    np.testing.assert_allclose(losses.log_softmax([[1e300, -1e300]]), [[0.0, -2e300]])
+    assert losses.softmax([[1e308, -1e308]]).tolist() == [[1.0, 0.0]]
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("call, message", [
+    (lambda: losses.mse([1.0, 2.0], [1.0, 2.0, 3.0]), "shape"),
+    (lambda: losses.mse([], []), "empty"),
+    (lambda: losses.mse([np.nan], [1.0]), "non-finite"),
+    (lambda: losses.mse(["a"], [1.0]), "numeric"),
+    (lambda: losses.gaussian_nll([1.0], [1.0], sigma=0.0), "sigma"),
+    (lambda: losses.gaussian_nll([1.0, 2.0], [1.0, 2.0], sigma=[1.0, 1.0, 1.0]), "sigma"),
+    (lambda: losses.bce_with_logits([0.0], [1.5]), "probabilities"),
+    (lambda: losses.bce_with_logits([0.0, 1.0], [1.0]), "shape"),
+    (lambda: losses.cross_entropy([[0.0, 1.0]], [2]), r"\[0, 2\)"),
+    (lambda: losses.cross_entropy([[0.0, 1.0]], [-1]), "lie in"),
+    (lambda: losses.cross_entropy([[0.0, 1.0]], [1.0]), "integer"),
+    (lambda: losses.cross_entropy([[0.0, 1.0]], [True]), "integer"),
+    (lambda: losses.cross_entropy([0.0, 1.0], [1]), r"\(n, k\)"),
+    (lambda: losses.cross_entropy([[0.0, 1.0], [1.0, 0.0]], [1]), "shape"),
+    (lambda: losses.kl_divergence([0.5, 0.6], [0.5, 0.5]), "sum to 1"),
+    (lambda: losses.kl_divergence([1.2, -0.2], [0.5, 0.5]), "probabilities"),
+    (lambda: losses.kl_divergence([0.5, 0.5], [0.2, 0.3, 0.5]), "shape"),
+])
+def test_bad_input_raises_clear_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
