@@ -1,0 +1,93 @@
+"""Book-level checks: committed notebooks, the table of contents, and the website build.
+
+The website is built here with notebook execution switched off: the notebooks are executed once
+already, by nbval, as part of this test suite. What this build catches is everything else:
+broken references, unknown directives or roles, missing files, bad metadata, and assets that
+would be fetched from the network instead of served by the site itself.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [entry["file"] for entry in part.get("chapters", [])]
+    return files
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebooks in chapters/"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    notebook = json.loads(path.read_text())
+    dirty = [i for i, cell in enumerate(notebook["cells"])
+             if cell.get("outputs") or cell.get("execution_count") is not None]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; strip them"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_notebook_follows_the_chapter_template(path):
+    cells = json.loads(path.read_text())["cells"]
+    markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert re.match(r"# \S", "".join(cells[0]["source"])), "the first cell must be the chapter title"
+    for required in ("Learning objectives", "{exercise}", "{solution}", "## Summary",
+                     "Notation across sources"):
+        assert required in markdown, f"{path.name} lacks {required!r}"
+    for cell in cells:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "mystnb" in cell["metadata"]:
+            options = cell["metadata"]["mystnb"]
+            assert options.get("figure", {}).get("caption"), f"figure without caption:\n{source[:200]}"
+            assert options.get("image", {}).get("alt"), f"figure without alt text:\n{source[:200]}"
+
+
+def test_every_chapter_is_in_the_table_of_contents_and_vice_versa():
+    listed = set(toc_files())
+    on_disk = {f"chapters/{p.stem}" for p in CHAPTERS}
+    assert on_disk <= listed, f"chapters missing from _toc.yml: {sorted(on_disk - listed)}"
+    for entry in listed:
+        assert any((ROOT / entry).with_suffix(s).exists() for s in (".md", ".ipynb")), entry
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    """Build the website once, warnings as errors, without executing the notebooks."""
+    out = tmp_path_factory.mktemp("site")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"
+    config_path = out / "_config.yml"
+    config_path.write_text(yaml.safe_dump(config))
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(config_path),
+               "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"website build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    return out / "_build" / "html"
+
+
+def test_website_builds_with_every_page(built_site):
+    for entry in toc_files():
+        assert (built_site / entry).with_suffix(".html").exists(), f"{entry} was not built"
+
+
+def test_website_serves_its_own_scripts_and_math(built_site):
+    for entry in toc_files():
+        html = (built_site / entry).with_suffix(".html").read_text()
+        external = re.findall(r'<script[^>]+src="(https?://[^"]+)"', html)
+        external += re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="(https?://[^"]+)"', html)
+        assert not external, f"{entry} loads assets from the network: {external}"
+        assert '_static/mathjax/tex-chtml.js' in html, f"{entry} does not load the local MathJax"
+    assert (built_site / "_static" / "mathjax" / "tex-chtml.js").exists()

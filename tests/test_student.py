@@ -1,0 +1,98 @@
+"""The student edition: no solutions left, checks fail on the stubs and pass on the solutions.
+
+A coding exercise is a solution cell (nbgrader ``solution: true``) followed by a check cell
+(nbgrader ``grade: true``). Exercises depend only on the chapter's imports, so each pair can be
+run here directly, without a kernel.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from optimlab.checks import CheckFailed
+from optimlab.student import remove_solution_blocks, student_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def exercise_pairs(notebook):
+    """(solution cell, check cell) for every coding exercise of the notebook."""
+    cells = notebook.cells
+    pairs = []
+    for i, cell in enumerate(cells):
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            check = cells[i + 1]
+            assert check.metadata.get("nbgrader", {}).get("grade"), (
+                f"the cell after solution {cell.metadata['nbgrader']['grade_id']} must be its check")
+            pairs.append((cell, check))
+    return pairs
+
+
+def chapter_imports(notebook) -> str:
+    lines = [line for cell in notebook.cells if cell.cell_type == "code"
+             for line in cell.source.splitlines() if re.match(r"(import|from) \w", line)]
+    return "\n".join(lines)
+
+
+def run_exercise(imports, solution, check):
+    namespace: dict = {}
+    exec(imports, namespace)  # noqa: S102 - the book's own notebooks
+    exec(solution, namespace)
+    exec(check, namespace)
+
+
+@pytest.fixture(scope="module", params=CHAPTERS, ids=lambda p: p.name)
+def editions(request):
+    instructor = nbformat.read(request.param, as_version=4)
+    return instructor, student_notebook(instructor)
+
+
+def test_student_edition_contains_no_solution(editions):
+    instructor, student = editions
+    student_text = nbformat.writes(student)
+    assert "BEGIN SOLUTION" not in student_text and "{solution}" not in student_text
+    for solution, _ in exercise_pairs(instructor):
+        body = solution.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+        for line in filter(None, (line.strip() for line in body.splitlines())):
+            assert line not in student_text, f"solution line leaked into the student edition: {line}"
+    assert student_text.count("{exercise}") == nbformat.writes(instructor).count("{exercise}")
+
+
+def test_every_chapter_has_a_coding_exercise_with_unique_ids(editions):
+    instructor, _ = editions
+    pairs = exercise_pairs(instructor)
+    assert pairs, "each chapter needs at least one coding exercise"
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in instructor.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids)), f"nbgrader grade_ids must be unique: {ids}"
+
+
+def test_checks_fail_on_the_stubs_and_pass_on_the_solutions(editions):
+    instructor, student = editions
+    imports = chapter_imports(instructor)
+    for (solution, check), (stub, student_check) in zip(exercise_pairs(instructor), exercise_pairs(student), strict=False):
+        assert "raise NotImplementedError()" in stub.source
+        with pytest.raises(CheckFailed, match="not implemented yet"):
+            run_exercise(imports, stub.source, student_check.source)
+        with np.errstate(over="raise", divide="raise", invalid="raise"):  # no overflow, log(0) or nan
+            run_exercise(imports, solution.source, check.source)
+
+
+def test_remove_solution_blocks_handles_both_fences():
+    text = "before\n\n```{solution} ex\n:class: dropdown\nsecret\n```\n\n::::{solution} ex2\nx\n::::\nafter"
+    assert remove_solution_blocks(text) == "before\n\nafter"
+    with pytest.raises(ValueError, match="never closed"):
+        remove_solution_blocks("```{solution} ex\nsecret")
+
+
+def test_command_line_writes_every_chapter(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "optimlab.student", str(tmp_path), str(ROOT / "chapters")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [p.name for p in CHAPTERS]
+    written = nbformat.read(tmp_path / CHAPTERS[0].name, as_version=4)
+    assert not any(c.get("outputs") for c in written.cells if c.cell_type == "code")
