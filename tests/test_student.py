@@ -74,7 +74,8 @@ def test_every_chapter_has_a_coding_exercise_with_unique_ids(editions):
 def test_checks_fail_on_the_stubs_and_pass_on_the_solutions(editions):
     instructor, student = editions
     imports = chapter_imports(instructor)
-    for (solution, check), (stub, student_check) in zip(exercise_pairs(instructor), exercise_pairs(student), strict=False):
+    pairs = zip(exercise_pairs(instructor), exercise_pairs(student), strict=True)
+    for (solution, check), (stub, student_check) in pairs:
         assert "raise NotImplementedError()" in stub.source
         with pytest.raises(CheckFailed, match="not implemented yet"):
             run_exercise(imports, stub.source, student_check.source)
