@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _validate as v
 
-__all__ = ["Dataset", "linear", "classification"]
+__all__ = ["Dataset", "linear", "gabor", "classification", "minibatches"]
 
 
 class Dataset(NamedTuple):
@@ -60,3 +60,42 @@ def classification(n: int = 60, k: int = 2, spread: float = 1.0, seed: int = 0) 
     centres = 2.0 * np.column_stack([np.cos(angles), np.sin(angles)])
     x = centres[labels] + spread * rng.standard_normal((n, 2))
     return Dataset(x, labels.astype(np.int64))
+
+
+def gabor(n: int = 30, phi=(0.0, 16.6), noise: float = 0.1, seed: int = 0) -> Dataset:
+    """``n`` noisy points of the Gabor model (Chapter 2) with true parameters ``phi``.
+
+    Inputs are uniform on [-15, 15]; targets are ``Gabor()(x, phi)`` plus Gaussian noise of
+    standard deviation ``noise``. The default is the 30-point data set of the DS 542 lecture.
+    """
+    from .models import Gabor  # data is imported by models' users; keep the import local
+
+    n = _count(n, "gabor")
+    v.positive_number(noise, "noise", "gabor", allow_zero=True)
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-15.0, 15.0, size=n))
+    y = Gabor(phi)(x) + noise * rng.standard_normal(n)
+    return Dataset(x, y)
+
+
+def minibatches(n: int, batch_size: int, rng: np.random.Generator, replace: bool = False):
+    """Yield the index arrays of one epoch over ``n`` examples (Chapter 5, eq. ``eq-minibatch``).
+
+    Without replacement: a fresh permutation of 0..n-1 cut into consecutive batches of
+    ``batch_size`` (the last one shorter if ``batch_size`` does not divide ``n``), so every
+    example is used exactly once per epoch. With ``replace=True``: ceil(n / batch_size) batches,
+    each drawn independently with replacement.
+    """
+    n = _count(n, "minibatches")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
+        raise ValueError(f"minibatches: batch_size must be an integer in [1, n={n}], got {batch_size!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError("minibatches: rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    n_batches = -(-n // batch_size)
+    if replace:
+        for _ in range(n_batches):
+            yield rng.integers(0, n, size=batch_size)
+        return
+    order = rng.permutation(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]

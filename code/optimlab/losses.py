@@ -30,6 +30,7 @@ __all__ = [
     "entropy",
     "kl_divergence",
     "kl_divergence_grad",
+    "loss_and_grad_functions",
 ]
 
 
@@ -224,3 +225,20 @@ def kl_divergence_grad(p, q) -> np.ndarray:
         grad = np.where(p > 0, -p / np.where(q > 0, q, 1.0), 0.0)
         grad = np.where((p > 0) & (q == 0), -np.inf, grad)
     return grad / rows
+
+
+# --------------------------------------------------------------------------- lookup by name
+_PAIRS = {
+    "mse": (mse, mse_grad),
+    "gaussian_nll": (gaussian_nll, gaussian_nll_grad),
+    "bce_with_logits": (bce_with_logits, bce_with_logits_grad),
+    "cross_entropy": (cross_entropy, cross_entropy_grad),
+}
+
+
+def loss_and_grad_functions(name: str):
+    """The pair ``(loss, loss_grad)`` for a loss named ``"mse"``, ``"gaussian_nll"``,
+    ``"bce_with_logits"`` or ``"cross_entropy"`` (models and training loops use this)."""
+    if name not in _PAIRS:
+        raise ValueError(f"unknown loss {name!r}; choose one of {sorted(_PAIRS)}")
+    return _PAIRS[name]

@@ -11,7 +11,10 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["COLORS", "use_book_style", "new_figure", "mark_minimum", "data_and_model"]
+__all__ = [
+    "COLORS", "use_book_style", "new_figure", "mark_minimum", "data_and_model",
+    "contour", "trajectory", "paths_on_contours", "loss_curves", "animate_paths",
+]
 
 #: Okabe-Ito colour-blind-safe palette, in the order the book uses it.
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -82,3 +85,104 @@ def data_and_model(ax, x, y, x_grid, prediction, sigma=None, color=None, label="
     ax.set_xlabel("$x$")
     ax.set_ylabel("$y$")
 
+
+
+def contour(ax, landscape, levels: int = 25, log: bool = True, resolution: int = 200, minima: bool = True):
+    """Filled contours of ``landscape.f`` over its bounds, with its minima marked (stars).
+
+    With ``log=True`` the levels are spaced logarithmically above the grid's lowest value, which
+    shows the floor of long valleys as well as their steep walls.
+    """
+    X, Y, Z = landscape.grid(resolution)
+    if log:
+        height = Z - Z.min()
+        positive = height[height > 0]
+        low = positive.min() if positive.size else 1e-12
+        level_values = Z.min() + np.geomspace(max(low, height.max() * 1e-8), height.max(), levels)
+    else:
+        level_values = np.linspace(Z.min(), Z.max(), levels)
+    ax.contourf(X, Y, Z, levels=level_values, cmap="Greys_r", alpha=0.55)
+    ax.contour(X, Y, Z, levels=level_values, colors="0.35", linewidths=0.4)
+    if minima:
+        for m in landscape.minima:
+            ax.plot(*m, marker="*", color="black", markersize=12, linestyle="none", zorder=6)
+    (x0, x1), (y0, y1) = landscape.bounds
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+    ax.grid(False)
+
+
+def trajectory(ax, history, color=None, label=None, markersize: float = 3.0):
+    """Draw the path ``history.thetas`` (first two coordinates): a line with dots, a ring at the start."""
+    path = np.asarray(history.thetas)
+    label = label if label is not None else (history.label + (" (diverged)" if history.diverged else ""))
+    line, = ax.plot(path[:, 0], path[:, 1], "-o", color=color, markersize=markersize, linewidth=1.3,
+                    label=label, zorder=4)
+    ax.plot(*path[0], "o", markerfacecolor="white", markeredgecolor=line.get_color(), markersize=8, zorder=5)
+    return line
+
+
+def paths_on_contours(landscape, histories, ax=None, width: float = 7.0, height: float = 4.0, **contour_kw):
+    """A figure with the landscape's contours and one trajectory per history; returns the figure."""
+    if ax is None:
+        fig, ax = new_figure(width=width, height=height)
+    else:
+        fig = ax.figure
+    contour(ax, landscape, **contour_kw)
+    for color, history in zip(COLORS, histories, strict=False):
+        trajectory(ax, history, color=color)
+    ax.legend(loc="best", frameon=True, facecolor="white", framealpha=0.85)
+    return fig
+
+
+def loss_curves(ax, histories, minimum: float = 0.0, log: bool = True):
+    """Plot ``loss - minimum`` against the step for each history (log scale by default)."""
+    for color, history in zip(COLORS, histories, strict=False):
+        gap = np.asarray(history.losses) - minimum
+        ax.plot(np.arange(len(gap)), gap, color=color, label=history.label)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="step $t$", ylabel=r"$L(\theta_t) - L^*$" if minimum else r"$L(\theta_t)$")
+    ax.legend()
+
+
+def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, alt: str = "",
+                  width: float = 6.0, height: float = 3.6, dpi: int = 80):
+    """An animation of the optimizers' paths on the landscape, as HTML that plays on the website.
+
+    Uses matplotlib's ``to_jshtml``: the frames are embedded images with play/pause controls, so
+    the animation needs no kernel. ``alt`` describes the animation for screen readers. Keep
+    ``frames`` and ``dpi`` modest: every frame is stored in the page.
+    """
+    from IPython.display import HTML
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = new_figure(width=width, height=height)
+    contour(ax, landscape)
+    paths = [np.asarray(h.thetas) for h in histories]
+    longest = max(len(p) for p in paths)
+    ticks = np.unique(np.linspace(1, longest, frames).astype(int))
+    lines = [ax.plot([], [], "-o", color=c, markersize=3, linewidth=1.3, label=h.label)[0]
+             for c, h in zip(COLORS, histories, strict=False)]
+    for c, p in zip(COLORS, paths, strict=False):
+        ax.plot(*p[0], "o", markerfacecolor="white", markeredgecolor=c, markersize=8)
+    ax.legend(loc="best", frameon=True, facecolor="white", framealpha=0.85)
+    title = ax.set_title("")
+
+    def show(k):
+        for line, p in zip(lines, paths, strict=True):
+            line.set_data(p[:k, 0], p[:k, 1])
+        title.set_text(f"step {min(k, longest) - 1}")
+        return lines
+
+    animation = FuncAnimation(fig, show, frames=ticks, interval=interval, blit=False)
+    export = {"animation.frame_format": "jpeg", "savefig.dpi": dpi}  # JPEG frames: a fifth of PNG's size
+    saved = {key: mpl.rcParams[key] for key in export}
+    mpl.rcParams.update(export)
+    try:
+        html = animation.to_jshtml(default_mode="once")
+    finally:
+        mpl.rcParams.update(saved)
+        plt.close(fig)
+    if alt:
+        html = html.replace("<img id=", f'<img alt="{alt}" id=', 1)
+    return HTML(html)

@@ -1,0 +1,145 @@
+"""Training loops: run an optimizer on a landscape or a model, and record what happened.
+
+Both loops return a :class:`History` and stop cleanly at the first non-finite loss or
+parameter, marking the run ``diverged`` instead of filling plots with NaN. Each run starts with
+``optimizer.reset()``, so one optimizer object can be reused for several runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as v
+from .data import minibatches
+from .losses import loss_and_grad_functions as losses_by_name
+
+__all__ = ["History", "minimize", "fit"]
+
+
+@dataclass
+class History:
+    """What a run did.
+
+    ``thetas`` has shape (k + 1, d): the start and the parameters after each of the k steps
+    taken. ``losses`` holds the k + 1 losses at those parameters (for :func:`fit`, on the whole
+    data set). ``diverged`` is True when the run stopped because the next loss or parameter
+    would have been non-finite. ``evaluations`` counts gradient evaluations; ``batch_losses``
+    (for :func:`fit`) the mini-batch losses seen by the optimizer.
+    """
+
+    thetas: np.ndarray
+    losses: np.ndarray
+    diverged: bool = False
+    evaluations: int = 0
+    label: str = ""
+    batch_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def steps(self) -> int:
+        """Number of steps taken."""
+        return len(self.thetas) - 1
+
+    @property
+    def final_theta(self) -> np.ndarray:
+        return self.thetas[-1]
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+    def steps_to(self, target: float) -> int | None:
+        """The first step at which the loss is at most ``target``, or None if it never is."""
+        hits = np.nonzero(self.losses <= target)[0]
+        return int(hits[0]) if len(hits) else None
+
+    def __repr__(self) -> str:
+        state = "diverged" if self.diverged else "finished"
+        return (f"History({self.label or 'run'}: {state} after {self.steps} steps, "
+                f"loss {self.losses[0]:.4g} -> {self.final_loss:.4g})")
+
+
+def _count(value, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{where}: {name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _finite(loss: float, theta: np.ndarray) -> bool:
+    return bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
+
+
+def minimize(problem, optimizer, theta0, steps: int, label: str = "") -> History:
+    """Run ``steps`` steps of ``optimizer`` on a landscape ``problem`` from ``theta0`` (Chapter 2).
+
+    ``problem`` needs ``f(theta)`` and ``grad(theta)``, e.g. any :mod:`optimlab.landscapes`
+    landscape.
+    """
+    steps = _count(steps, "steps", "minimize")
+    theta = v.as_float_array(theta0, "theta0", "minimize", min_ndim=1)
+    optimizer.reset()
+    thetas, losses = [theta], [problem.f(theta)]
+    if not _finite(losses[0], theta):
+        raise ValueError(f"minimize: the loss at theta0 is {losses[0]}; start somewhere finite")
+    diverged = False
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            grad = problem.grad(theta)
+            if not np.all(np.isfinite(grad)):
+                diverged = True
+                break
+            candidate = optimizer.step(theta, grad)
+            loss = problem.f(candidate) if np.all(np.isfinite(candidate)) else np.inf
+            if not _finite(loss, candidate):
+                diverged = True
+                break
+            theta = candidate
+            thetas.append(theta)
+            losses.append(loss)
+    return History(np.array(thetas), np.array(losses, dtype=np.float64), diverged,
+                   evaluations=len(thetas) - 1 + diverged, label=label or repr(optimizer))
+
+
+def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None = None,
+        seed: int = 0, replace: bool = False, label: str = "") -> History:
+    """Train ``model`` on ``data = (x, y)`` by minimizing the loss named ``loss`` (Chapters 2 and 5).
+
+    With ``batch_size=None`` each epoch is one full-batch gradient step; otherwise each epoch
+    visits the data in mini-batches from :func:`optimlab.data.minibatches`, seeded by ``seed``.
+    The model's ``params`` are set to the final parameters. ``History.losses`` holds the loss on
+    the whole data set after every step.
+    """
+    epochs = _count(epochs, "epochs", "fit")
+    x, y = data
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"fit: data has {len(x)} inputs but {len(y)} targets; they must match")
+    n = len(x)
+    batch_size = n if batch_size is None else batch_size
+    loss_fn, loss_grad = losses_by_name(loss)
+    rng = np.random.default_rng(seed)
+    optimizer.reset()
+    theta = model.params.copy()
+    thetas, losses, batch_losses = [theta], [model.loss(loss, x, y, theta)], []
+    diverged = False
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(epochs):
+            for batch in minibatches(n, batch_size, rng, replace=replace):
+                pred, cache = model.forward(x[batch], theta)
+                grad = model.backward(cache, loss_grad(pred, y[batch]))
+                candidate = optimizer.step(theta, grad) if np.all(np.isfinite(grad)) else None
+                full_pred = None if candidate is None or not np.all(np.isfinite(candidate)) else model(x, candidate)
+                full_loss = np.inf if full_pred is None or not np.all(np.isfinite(full_pred)) else loss_fn(full_pred, y)
+                if not np.isfinite(full_loss):
+                    diverged = True
+                    break
+                batch_losses.append(loss_fn(pred, y[batch]))
+                theta = candidate
+                thetas.append(theta)
+                losses.append(full_loss)
+            if diverged:
+                break
+    model.params = theta
+    return History(np.array(thetas), np.array(losses), diverged, evaluations=len(batch_losses) + diverged,
+                   label=label or repr(optimizer), batch_losses=np.array(batch_losses))

@@ -1,0 +1,170 @@
+"""optimlab.landscapes and optimlab.models against torch.autograd and finite differences."""
+
+import numpy as np
+import pytest
+import torch
+from optimlab import data, landscapes, models
+from optimlab.gradcheck import check_grad
+
+rng = np.random.default_rng(7)
+
+LANDSCAPES = {
+    "quadratic": landscapes.quadratic(10.0),
+    "quadratic rotated": landscapes.quadratic(25.0, angle=0.6),
+    "rosenbrock": landscapes.rosenbrock(),
+    "beale": landscapes.beale(),
+    "saddle": landscapes.saddle(),
+    "himmelblau": landscapes.himmelblau(),
+    "booth": landscapes.booth(),
+}
+
+
+def torch_f(ls):
+    """The landscape's f evaluated on a torch tensor (its formulas are plain arithmetic)."""
+    return lambda t: ls._f(t[0], t[1])
+
+
+@pytest.mark.parametrize("name", LANDSCAPES)
+def test_landscape_gradient_and_hessian_match_autograd(name):
+    ls = LANDSCAPES[name]
+    (x0, x1), (y0, y1) = ls.bounds
+    for point in rng.uniform([x0, y0], [x1, y1], size=(5, 2)):
+        t = torch.tensor(point, dtype=torch.float64)
+        np.testing.assert_allclose(ls.grad(point), torch.func.grad(torch_f(ls))(t).numpy(), rtol=1e-10, atol=1e-10)
+        hessian = torch.autograd.functional.hessian(torch_f(ls), t).numpy()
+        np.testing.assert_allclose(ls.hessian(point), hessian, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", LANDSCAPES)
+def test_landscape_minima_are_stationary_and_lowest(name):
+    ls = LANDSCAPES[name]
+    X, Y, Z = ls.grid(120)
+    for m in ls.minima:
+        np.testing.assert_allclose(ls.grad(m), 0.0, atol=1e-9)
+        assert np.all(np.linalg.eigvalsh(ls.hessian(m)) > 0), "a minimum has a positive definite Hessian"
+        assert ls.f(m) <= Z.min() + 1e-12
+    assert np.isfinite(ls.f(ls.start))
+
+
+def test_landscape_evaluates_grids_like_points():
+    ls = landscapes.rosenbrock()
+    X, Y, Z = ls.grid(7)
+    assert Z[3, 2] == pytest.approx(ls.f([X[3, 2], Y[3, 2]]))
+    G = ls.grad(np.stack([X, Y]))
+    np.testing.assert_allclose(G[:, 3, 2], ls.grad([X[3, 2], Y[3, 2]]))
+
+
+def test_quadratic_has_eigenvalues_one_and_kappa():
+    for angle in (0.0, 0.4):
+        ls = landscapes.quadratic(kappa=50.0, angle=angle)
+        np.testing.assert_allclose(np.linalg.eigvalsh(ls.hessian([0.3, -0.2])), [1.0, 50.0])
+
+
+def test_saddle_point_is_a_saddle():
+    ls = landscapes.saddle()
+    (s,) = ls.saddles
+    np.testing.assert_allclose(ls.grad(s), 0.0)
+    assert np.sort(np.linalg.eigvalsh(ls.hessian(s))).tolist() == [-1.0, 2.0]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: landscapes.booth().f([1.0, 2.0, 3.0]), "2 coordinates"),
+    (lambda: landscapes.booth().grad([np.nan, 0.0]), "non-finite"),
+    (lambda: landscapes.booth().hessian(np.zeros((2, 3))), "one point"),
+    (lambda: landscapes.quadratic(kappa=-1.0), "kappa"),
+    (lambda: landscapes.from_model(models.MLP([1, 2, 1]), "mse", data.linear()), "2 parameters"),
+])
+def test_landscape_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --------------------------------------------------------------------------- models
+def torch_model_loss(model, loss, x, y):
+    """The model's loss as a torch function of its flat parameters (for autograd)."""
+    xt, yt = torch.tensor(x), torch.tensor(y)
+
+    def f(p):
+        if isinstance(model, models.Line):
+            pred = p[0] + p[1] * xt
+        elif isinstance(model, models.Gabor):
+            u = p[0] + 0.06 * p[1] * xt
+            pred = torch.sin(u) * torch.exp(-u**2 / 8.0)
+        else:
+            h, i = xt if xt.ndim == 2 else xt[:, None], 0
+            act = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}[model.activation_name]
+            for depth, ((o, n_in), _) in enumerate(model.shapes):
+                W = p[i:i + o * n_in].reshape(o, n_in)
+                b = p[i + o * n_in:i + o * n_in + o]
+                i += o * n_in + o
+                h = h @ W.T + b
+                if depth < len(model.shapes) - 1:
+                    h = act(h)
+            pred = h[:, 0] if model.sizes[-1] == 1 else h
+        if loss == "mse":
+            return torch.nn.functional.mse_loss(pred, yt)
+        return torch.nn.functional.cross_entropy(pred, yt)
+    return f
+
+
+MODEL_CASES = {
+    "line": (models.Line([0.3, -1.2]), "mse", data.linear(n=20, seed=1)),
+    "gabor": (models.Gabor([0.5, 12.0]), "mse", data.gabor(n=30, seed=2)),
+    "mlp tanh": (models.MLP([1, 6, 5, 1], "tanh", seed=3), "mse", data.linear(n=25, seed=3)),
+    "mlp relu": (models.MLP([1, 7, 1], "relu", seed=4), "mse", data.linear(n=25, seed=4)),
+    "mlp sigmoid classifier": (models.MLP([2, 5, 3], "sigmoid", seed=5), "cross_entropy",
+                               data.classification(n=40, k=3, seed=5)),
+}
+
+
+@pytest.mark.parametrize("name", MODEL_CASES)
+def test_model_gradient_matches_autograd_and_finite_differences(name):
+    model, loss, (x, y) = MODEL_CASES[name]
+    value, grad = model.loss_and_grad(loss, x, y)
+    p = torch.tensor(model.params, requires_grad=True)
+    expected = torch_model_loss(model, loss, x, y)(p)
+    expected.backward()
+    assert value == pytest.approx(expected.item(), rel=1e-12)
+    np.testing.assert_allclose(grad, p.grad.numpy(), rtol=1e-10, atol=1e-12)
+    result = check_grad(lambda q: model.loss(loss, x, y, q), lambda q: model.loss_and_grad(loss, x, y, q)[1],
+                        model.params)
+    assert result.passed(1e-5), str(result)
+
+
+def test_activation_derivatives_and_the_relu_kink():
+    a = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    for name, torch_fn in (("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("relu", torch.relu)):
+        fn, derivative = models.activation(name)
+        t = torch.tensor(a, requires_grad=True)
+        torch_fn(t).sum().backward()
+        np.testing.assert_allclose(fn(a), torch_fn(torch.tensor(a)).numpy(), rtol=1e-14)
+        np.testing.assert_allclose(derivative(a), t.grad.numpy(), rtol=1e-14)
+    assert models.activation("relu")[1](np.array([0.0]))[0] == 0.0
+
+
+def test_mlp_layers_are_views_and_seeded():
+    a, b = models.MLP([2, 4, 1], seed=9), models.MLP([2, 4, 1], seed=9)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert a.n_params == 2 * 4 + 4 + 4 * 1 + 1
+    (W1, b1), (W2, b2) = a.layers()
+    assert W1.shape == (4, 2) and b2.shape == (1,) and np.shares_memory(W1, a.params)
+
+
+def test_models_do_not_change_their_params_when_evaluated_elsewhere():
+    model = models.Line([1.0, 2.0])
+    model.loss_and_grad("mse", *data.linear(n=5), params=np.array([0.0, 0.0]))
+    np.testing.assert_array_equal(model.params, [1.0, 2.0])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: models.Line([1.0, 2.0, 3.0]), r"shape \(2,\)"),
+    (lambda: models.Line()(np.ones((3, 2))), "1-D"),
+    (lambda: models.MLP([2, 3, 1])(np.ones((4, 3))), r"\(n, 2\)"),
+    (lambda: models.MLP([2]), "at least"),
+    (lambda: models.MLP([1, 3, 1], "softsign"), "unknown activation"),
+    (lambda: models.Line().loss("hinge", [1.0], [1.0]), "unknown loss"),
+    (lambda: models.Line().loss("mse", [1.0, 2.0], [1.0]), "shape"),
+])
+def test_model_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

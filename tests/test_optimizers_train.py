@@ -1,0 +1,163 @@
+"""optimlab.optimizers against torch.optim step for step; optimlab.train and data.minibatches."""
+
+import numpy as np
+import pytest
+import torch
+from optimlab import data, landscapes, models, optimizers, train
+
+rng = np.random.default_rng(11)
+
+
+def torch_trajectory(torch_cls, kwargs, grads_fn, theta0, steps):
+    p = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+    opt = torch_cls([p], **kwargs)
+    out = []
+    for _ in range(steps):
+        p.grad = torch.tensor(grads_fn(p.detach().numpy()), dtype=torch.float64)
+        opt.step()
+        out.append(p.detach().numpy().copy())
+    return np.array(out)
+
+
+def ours_trajectory(opt, grads_fn, theta0, steps):
+    theta, out = np.array(theta0, dtype=np.float64), []
+    for _ in range(steps):
+        theta = opt.step(theta, grads_fn(theta))
+        out.append(theta)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("lr, weight_decay", [(0.1, 0.0), (0.01, 0.0), (0.05, 0.3)])
+def test_sgd_matches_torch_step_for_step(lr, weight_decay):
+    ls = landscapes.rosenbrock()
+    noise = rng.normal(size=(300, 2))
+    counter = iter(range(10**6))
+
+    def grads(theta):  # noisy, state-dependent gradients exercise every code path
+        return 1e-3 * ls.grad(theta) + 0.1 * noise[next(counter) % 300]
+
+    theta0 = np.array([-1.2, 1.0])
+    ours = ours_trajectory(optimizers.SGD(lr, weight_decay=weight_decay), grads, theta0, 300)
+    counter = iter(range(10**6))
+    theirs = torch_trajectory(torch.optim.SGD, {"lr": lr, "weight_decay": weight_decay}, grads, theta0, 300)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_step_returns_new_array_and_counts_steps():
+    opt = optimizers.SGD(0.5)
+    theta, grad = np.array([1.0, 2.0]), np.array([0.2, -0.4])
+    new = opt.step(theta, grad)
+    np.testing.assert_array_equal(theta, [1.0, 2.0])
+    np.testing.assert_allclose(new, [0.9, 2.2])
+    assert opt.t == 1
+    opt.reset()
+    assert opt.t == 0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: optimizers.SGD(-0.1), "lr"),
+    (lambda: optimizers.SGD(float("nan")), "lr"),
+    (lambda: optimizers.SGD("fast"), "lr"),
+    (lambda: optimizers.SGD(0.1, weight_decay=-1.0), "weight_decay"),
+    (lambda: optimizers.SGD(0.1).step(np.zeros(2), np.zeros(3)), "shape"),
+    (lambda: optimizers.SGD(0.1).step(np.zeros(2), np.array([np.nan, 0.0])), "non-finite"),
+])
+def test_optimizer_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --------------------------------------------------------------------------- train.minimize
+def test_minimize_converges_below_two_over_L_and_diverges_above():
+    """On a quadratic with largest Hessian eigenvalue L, GD converges iff lr < 2 / L (Chapter 2)."""
+    ls = landscapes.quadratic(kappa=10.0)
+    below = train.minimize(ls, optimizers.SGD(0.99 * 2 / 10), ls.start, 3000)
+    above = train.minimize(ls, optimizers.SGD(1.05 * 2 / 10), ls.start, 10000)
+    assert not below.diverged and below.final_loss < 1e-12
+    assert above.diverged and above.steps < 10000
+    assert np.all(np.isfinite(above.thetas)) and np.all(np.isfinite(above.losses))
+
+
+def test_minimize_history_shape_and_contents():
+    ls = landscapes.booth()
+    h = train.minimize(ls, optimizers.SGD(0.02), ls.start, 50, label="gd")
+    assert h.thetas.shape == (51, 2) and h.losses.shape == (51,)
+    np.testing.assert_array_equal(h.thetas[0], ls.start)
+    assert h.losses[10] == pytest.approx(ls.f(h.thetas[10]))
+    assert h.steps == 50 and h.evaluations == 50 and not h.diverged and h.label == "gd"
+    assert h.steps_to(h.losses[20]) <= 20 and h.steps_to(-1.0) is None
+
+
+def test_minimize_resets_the_optimizer_between_runs():
+    ls = landscapes.booth()
+    opt = optimizers.SGD(0.02)
+    first = train.minimize(ls, opt, ls.start, 20)
+    second = train.minimize(ls, opt, ls.start, 20)
+    np.testing.assert_array_equal(first.thetas, second.thetas)
+
+
+def test_minimize_bad_input():
+    ls = landscapes.booth()
+    with pytest.raises(ValueError, match="steps"):
+        train.minimize(ls, optimizers.SGD(0.1), ls.start, -1)
+    with pytest.raises(ValueError, match="2 coordinates"):
+        train.minimize(ls, optimizers.SGD(0.1), [1.0, 2.0, 3.0], 5)
+
+
+# --------------------------------------------------------------------------- train.fit
+def test_full_batch_fit_is_minimize_on_the_model_landscape():
+    d = data.linear(n=30, seed=0)
+    model = models.Line([0.0, 0.0])
+    fitted = train.fit(model, "mse", d, optimizers.SGD(0.1), epochs=40)
+    ls = landscapes.from_model(models.Line([0.0, 0.0]), "mse", d)
+    walked = train.minimize(ls, optimizers.SGD(0.1), [0.0, 0.0], 40)
+    np.testing.assert_allclose(fitted.thetas, walked.thetas, rtol=1e-12)
+    np.testing.assert_allclose(fitted.losses, walked.losses, rtol=1e-12)
+    np.testing.assert_array_equal(model.params, fitted.final_theta)
+
+
+def test_fit_with_minibatches_is_seeded_and_counts_steps():
+    d = data.linear(n=30, seed=0)
+    a = train.fit(models.Line(), "mse", d, optimizers.SGD(0.05), epochs=3, batch_size=7, seed=5)
+    b = train.fit(models.Line(), "mse", d, optimizers.SGD(0.05), epochs=3, batch_size=7, seed=5)
+    c = train.fit(models.Line(), "mse", d, optimizers.SGD(0.05), epochs=3, batch_size=7, seed=6)
+    np.testing.assert_array_equal(a.thetas, b.thetas)
+    assert not np.array_equal(a.thetas, c.thetas)
+    assert a.steps == 3 * 5 and len(a.batch_losses) == 15  # ceil(30 / 7) = 5 batches an epoch
+
+
+def test_fit_stops_cleanly_when_training_diverges():
+    h = train.fit(models.MLP([1, 8, 1], "relu"), "mse", data.linear(), optimizers.SGD(5.0), epochs=500)
+    assert h.diverged and h.steps < 500
+    assert np.all(np.isfinite(h.losses)) and np.all(np.isfinite(h.thetas))
+
+
+def test_fit_rejects_mismatched_data():
+    with pytest.raises(ValueError, match="inputs but"):
+        train.fit(models.Line(), "mse", (np.ones(3), np.ones(4)), optimizers.SGD(0.1), epochs=1)
+
+
+# --------------------------------------------------------------------------- data.minibatches
+def test_minibatches_without_replacement_cover_each_example_once():
+    batches = list(data.minibatches(30, 5, np.random.default_rng(0)))
+    assert [len(b) for b in batches] == [5] * 6
+    assert sorted(np.concatenate(batches).tolist()) == list(range(30))
+    uneven = list(data.minibatches(10, 4, np.random.default_rng(0)))
+    assert [len(b) for b in uneven] == [4, 4, 2]
+
+
+def test_minibatches_with_replacement_draw_independently():
+    batches = list(data.minibatches(10, 4, np.random.default_rng(0), replace=True))
+    assert len(batches) == 3 and all(len(b) == 4 for b in batches)
+    draws = np.concatenate([b for _ in range(200) for b in data.minibatches(10, 5, np.random.default_rng(_), True)])
+    assert np.bincount(draws).min() > 0 and len(set(draws.tolist())) == 10
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 10, "batch_size": 0}, "batch_size"),
+    ({"n": 10, "batch_size": 11}, "batch_size"),
+    ({"n": 0, "batch_size": 1}, "positive integer"),
+])
+def test_minibatches_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        list(data.minibatches(rng=np.random.default_rng(0), **kwargs))
