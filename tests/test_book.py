@@ -1,30 +1,20 @@
 """Book-level checks: committed notebooks, the table of contents, and the website build.
 
-The website is built here with notebook execution switched off: the notebooks are executed once
-already, by nbval, as part of this test suite. What this build catches is everything else:
-broken references, unknown directives or roles, missing files, bad metadata, and assets that
-would be fetched from the network instead of served by the site itself.
+The website (the ``built_site`` fixture of conftest.py) is built with warnings as errors, so
+broken references, unknown directives or roles, missing files and bad metadata fail here; this
+module also checks that the site serves its own scripts and math instead of fetching them.
+How the pages look in a browser is tested in test_browser.py.
 """
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from conftest import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-
-
-def toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [entry["file"] for entry in part.get("chapters", [])]
-    return files
 
 
 def test_there_are_chapters():
@@ -61,21 +51,6 @@ def test_every_chapter_is_in_the_table_of_contents_and_vice_versa():
     assert on_disk <= listed, f"chapters missing from _toc.yml: {sorted(on_disk - listed)}"
     for entry in listed:
         assert any((ROOT / entry).with_suffix(s).exists() for s in (".md", ".ipynb")), entry
-
-
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory):
-    """Build the website once, warnings as errors, without executing the notebooks."""
-    out = tmp_path_factory.mktemp("site")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"
-    config_path = out / "_config.yml"
-    config_path.write_text(yaml.safe_dump(config))
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(config_path),
-               "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"website build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-    return out / "_build" / "html"
 
 
 def test_website_builds_with_every_page(built_site):
