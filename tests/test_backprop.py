@@ -1,0 +1,207 @@
+"""optimlab.backprop (Chapter 3) against torch.autograd and finite differences, and its widget."""
+
+from unittest import mock
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from optimlab import backprop, gradcheck, models, widgets  # noqa: E402
+from optimlab.backprop import Graph  # noqa: E402
+
+# Every derivative listed on the NPFL114 slide "Backpropagation Example".
+SLIDE = {
+    "o": 6, "w7": 24, "w8": 0, "w9": 30, "w1": -6, "w2": -12, "w3": 0, "w4": 0, "w5": 12, "w6": 24,
+    "h1": -6, "h2": 18, "h3": 12, "i1": -6, "i2": 0, "i3": 12, "x1": 0, "x2": 18,
+}
+
+
+def mixed_graph(x=0.7, y=-1.3, z=0.4):
+    """Every operation, with fan-out (x and a are used several times) and a node used twice by one op."""
+    g = Graph()
+    x, y, z = g.input("x", x), g.input("y", y), g.input("z", z)
+    a = g.mul(x, y, name="a")
+    b = g.tanh(g.add(a, x, z, name="s"), name="b")
+    c = g.sigmoid(g.sub(b, y), name="c")
+    d = g.relu(g.add(c, a), name="d")
+    e = g.mul(d, d, name="e")
+    g.add(g.square(g.mul(e, x)), a, name="out")
+    return g
+
+
+def mixed_torch(x, y, z):
+    a = x * y
+    b = torch.tanh(a + x + z)
+    c = torch.sigmoid(b - y)
+    d = torch.relu(c + a)
+    e = d * d
+    return (e * x) ** 2 + a
+
+
+def test_worked_example_reproduces_every_number_on_the_slide():
+    graph = backprop.worked_example()
+    graph.backward()
+    for name, expected in SLIDE.items():
+        assert graph.derivative(name) == pytest.approx(expected, abs=1e-12), name
+    assert graph.node("L").value == 9.0 and graph.node("o").value == 6.0
+    assert graph.node("i2").value < 0  # strictly: the slide's overlapping ReLU derivative is then unambiguous
+
+
+@pytest.mark.parametrize("t", [-1.0, 0.0, 1.0, 2.5])
+def test_the_whole_family_of_first_layers_fits_the_slide(t):
+    weights = (2 * t, 2 - t, -3.0, 0.5, t, (5 - t) / 2, -1.0, 3.0, 2.0)
+    graph = backprop.worked_example(weights=weights)
+    graph.backward()
+    for name, expected in SLIDE.items():
+        assert graph.derivative(name) == pytest.approx(expected, abs=1e-12), (t, name)
+
+
+@pytest.mark.parametrize("point", [(0.7, -1.3, 0.4), (1.5, 0.2, -0.3), (-0.4, -0.9, 1.1)])
+def test_backward_matches_torch_autograd(point):
+    graph = mixed_graph(*point)
+    graph.backward()
+    leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in point]
+    out = mixed_torch(*leaves)
+    out.backward()
+    assert graph.node("out").value == pytest.approx(out.item(), rel=1e-13)
+    for name, leaf in zip("xyz", leaves, strict=True):
+        assert graph.derivative(name) == pytest.approx(leaf.grad.item(), rel=1e-12, abs=1e-14), name
+
+
+def test_backward_matches_finite_differences():
+    graph = mixed_graph()
+
+    def f(values):
+        return graph.forward(x=values[0], y=values[1], z=values[2])
+
+    def grad(values):
+        f(values)
+        g = graph.backward()
+        return np.array([g[graph.node(n).index] for n in "xyz"])
+
+    result = gradcheck.check_grad(f, grad, np.array([0.7, -1.3, 0.4]))
+    assert result.passed(1e-7), str(result)
+
+
+def test_intermediate_derivatives_match_torch_retain_grad():
+    graph = backprop.worked_example(x1=0.5, x2=-1.5, weights=np.linspace(-1.2, 1.3, 9), gold=0.3)
+    graph.backward()
+    x = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.5, -1.5)]
+    w = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in np.linspace(-1.2, 1.3, 9)]
+    i = [w[2 * j] * x[0] + w[2 * j + 1] * x[1] for j in range(3)]
+    h = [torch.relu(t) for t in i]
+    o = w[6] * h[0] + w[7] * h[1] + w[8] * h[2]
+    for t in (*i, *h, o):
+        t.retain_grad()
+    ((o - 0.3) ** 2).backward()
+    names = ["i1", "i2", "i3", "h1", "h2", "h3", "o"]
+    for name, t in zip(names, (*i, *h, o), strict=True):
+        assert graph.derivative(name) == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-14), name
+    for k in range(9):
+        assert graph.derivative(f"w{k + 1}") == pytest.approx(w[k].grad.item(), rel=1e-12, abs=1e-14)
+
+
+def test_a_node_used_twice_by_one_operation_counts_twice():
+    g = Graph()
+    x = g.input("x", 1.5)
+    g.add(g.mul(x, x), x, x)
+    g.backward()
+    assert x.grad == pytest.approx(2 * 1.5 + 2)
+    assert g.partial(g.nodes[1], x) == pytest.approx(3.0)  # d(x*x)/dx = x + x
+
+
+def test_relu_derivative_at_the_kink_is_zero_like_torch():
+    g = Graph()
+    a = g.input("a", 0.0)
+    g.relu(a)
+    g.backward()
+    t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    torch.relu(t).backward()
+    assert a.grad == t.grad.item() == 0.0
+
+
+def test_backward_from_an_intermediate_node_and_forward_with_new_inputs():
+    g = Graph()
+    w, x = g.input("w", 3.0), g.input("x", 2.0)
+    p = g.mul(w, x, name="p")
+    g.square(p, name="L")
+    grads = g.backward(output="p")
+    assert grads.tolist() == [2.0, 3.0, 1.0, 0.0]
+    assert g.forward(w=0.5) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="backward"):
+        _ = w.grad  # the forward pass made the old derivatives stale
+    g.backward()
+    assert w.grad == pytest.approx(2 * 1.0 * 2.0)
+    assert [s.name for s in g.successors("w")] == ["p"]
+    assert [q.name for q in p.predecessors] == ["w", "x"]
+
+
+def test_table_lists_every_node_with_its_derivative():
+    graph = backprop.worked_example()
+    before = graph.table()
+    assert "dL/dnode" not in before
+    graph.backward()
+    text = graph.table()
+    assert "dL/dnode" in text and all(name in text for name in ("x1", "w9", "gold", "i2", "h3", "o", "L"))
+    assert len(text.splitlines()) == len(graph) + 2
+    assert graph.derivatives()["x2"] == 18.0
+    assert len(graph.table(["w1", "w2"]).splitlines()) == 4
+
+
+BAD_USES = [
+    (lambda g: g.input("x", 1.0) and g.input("x", 2.0), "already a node named"),
+    (lambda g: g.input("x", float("nan")), "finite real number"),
+    (lambda g: g.input("x", True), "finite real number"),
+    (lambda g: g.input("", 1.0), "non-empty string"),
+    (lambda g: g.mul(g.input("x", 1.0), 2.0), "nodes of this graph"),
+    (lambda g: g.square(Graph().input("y", 1.0)), "nodes of this graph"),
+    (lambda g: g.add(g.input("x", 1.0)), "at least two"),
+    (lambda g: g.input("x", 1.0) and g.forward(y=1.0), "no node named"),
+    (lambda g: g.square(g.input("x", 1.0), name="s") and g.forward(s=1.0), "not an input"),
+    (lambda g: g.input("x", 1.0) and g.forward(x="one"), "finite real number"),
+    (lambda g: g.backward(), "empty"),
+    (lambda g: g.forward(), "empty"),
+    (lambda g: g.input("x", 1.0) and g.derivative("x"), "backward"),
+    (lambda g: g.input("x", 1.0) and g.backward(output=3), "node of this graph"),
+    (lambda g: backprop.worked_example(weights=(1.0, 2.0)), "nine"),
+    (lambda g: widgets.network_figure("graph"), "Graph"),
+]
+
+
+@pytest.mark.parametrize("use, message", BAD_USES)
+def test_bad_use_raises_value_error(use, message):
+    with pytest.raises(ValueError, match=message):
+        use(Graph())
+
+
+def test_relu_derivative_accepts_python_scalars():
+    # regression: the derivative of relu called .astype on a Python bool for a float argument
+    _, relu_grad = models.activation("relu")
+    assert float(relu_grad(0.5)) == 1.0 and float(relu_grad(0.0)) == 0.0 and float(relu_grad(-2)) == 0.0
+
+
+def test_backprop_explorer_output_has_widget_view_and_static_png():
+    with mock.patch.object(widgets, "display") as display:
+        widgets.backprop_explorer()
+    bundles = [call.args[0] for call in display.call_args_list if call.kwargs.get("raw")]
+    assert len(bundles) == 1
+    assert "application/vnd.jupyter.widget-view+json" in bundles[0]
+    assert bundles[0]["image/png"].startswith("iVBOR")
+    assert "text/html" not in bundles[0]
+
+
+def test_backprop_explorer_redraws_and_revives_the_dead_unit():
+    with mock.patch.object(widgets, "display"):
+        redraw = widgets.backprop_explorer()
+        default = [bar.get_height() for bar in redraw().axes[1].patches]
+        revived = [bar.get_height() for bar in redraw(w3=3.0).axes[1].patches]
+    assert default == [-6, -12, 0, 0, 12, 24, 24, 0, 30]
+    assert revived[2] != 0 and revived[3] != 0  # i2 = 3 - 2 > 0: w3 and w4 now get gradient
+
+
+def test_network_figure_without_numbers_needs_no_backward_pass():
+    figure = widgets.network_figure(backprop.worked_example(), numbers=False)
+    assert len(figure.axes) == 1
