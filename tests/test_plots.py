@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re  # noqa: E402
+
 import matplotlib as mpl  # noqa: E402
 import numpy as np  # noqa: E402
 from optimlab import landscapes, optimizers, plots, train  # noqa: E402
@@ -33,3 +35,12 @@ def test_animation_is_light_has_alt_text_and_restores_settings():
     assert 'alt="Two paths creep along the valley"' in html
     assert html.count("data:image/jpeg;base64") >= 20
     assert dict(mpl.rcParams) == before
+
+
+def test_animation_loads_nothing_from_the_network_and_draws_its_own_icons():
+    """Regression: matplotlib's to_jshtml links Font Awesome from a CDN for its button icons."""
+    ls, histories = runs()
+    html = plots.animate_paths(ls, histories[:1], frames=5, alt="a path").data
+    assert "maxcdn" not in html and not re.search(r'<link[^>]+href="https?://', html)
+    assert 'class="fa ' not in html, "icons must not depend on Font Awesome"
+    assert html.count('<span aria-hidden="true">') == 9 and "\u25b6" in html

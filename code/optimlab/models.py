@@ -30,7 +30,7 @@ def _relu(a):
 
 
 def _relu_grad(a):
-    return (a > 0).astype(np.float64)  # 0 at the kink a = 0, as in torch
+    return (np.asarray(a) > 0).astype(np.float64)  # 0 at the kink a = 0, as in torch
 
 
 def _tanh_grad(a):
@@ -214,7 +214,10 @@ class MLP(Model):
         return x
 
     def forward(self, x, params=None):
-        """Forward pass (Chapter 3, eq. ``eq-forward``); the cache holds every layer's input and pre-activation."""
+        """Forward pass (Chapter 3, eq. ``eq-forward``).
+
+        The cache holds every layer's input and pre-activation for the backward pass.
+        """
         h = self._check_x(x)
         layers = self.layers(params)
         cache = []
@@ -226,17 +229,21 @@ class MLP(Model):
         return out, (layers, cache)
 
     def backward(self, cache, dpred) -> np.ndarray:
-        """Backward pass (Chapter 3, eq. ``eq-backward``): gradients of all W and b, flattened."""
+        """Backward pass (Chapter 3, eq. ``eq-backward``).
+
+        Returns the gradients of all W and b, flattened like ``params``.
+        """
         layers, stored = cache
-        delta = np.asarray(dpred, dtype=np.float64)
+        delta = np.asarray(dpred, dtype=np.float64)  # dL/d(output), (n, d_out)
         if delta.ndim == 1:
             delta = delta[:, None]
         grads = []
         for depth in range(len(layers) - 1, -1, -1):
             W, _ = layers[depth]
             h_in, _ = stored[depth]
-            grads.append((delta.T @ h_in, delta.sum(axis=0)))
+            grads.append((delta.T @ h_in, delta.sum(axis=0)))  # dW, db
             if depth > 0:
                 _, a_below = stored[depth - 1]
                 delta = (delta @ W) * self._act_grad(a_below)
-        return np.concatenate([np.concatenate([dW.ravel(), db]) for dW, db in reversed(grads)])
+        flat = [np.concatenate([dW.ravel(), db]) for dW, db in reversed(grads)]
+        return np.concatenate(flat)

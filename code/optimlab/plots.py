@@ -7,6 +7,8 @@ have an opaque white background so they stay legible on the website's dark theme
 
 from __future__ import annotations
 
+import re
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,6 +16,7 @@ import numpy as np
 __all__ = [
     "COLORS", "use_book_style", "new_figure", "mark_minimum", "data_and_model",
     "contour", "trajectory", "paths_on_contours", "loss_curves", "animate_paths",
+    "gradient_arrows", "distance_curves",
 ]
 
 #: Okabe-Ito colour-blind-safe palette, in the order the book uses it.
@@ -145,6 +148,14 @@ def loss_curves(ax, histories, minimum: float = 0.0, log: bool = True):
     ax.legend()
 
 
+#: Characters for the buttons of matplotlib's animation player (its Font Awesome classes).
+_PLAYER_ICONS = {
+    "fa fa-minus": "\u2212", "fa fa-plus": "+", "fa fa-pause": "\u275a\u275a", "fa fa-play": "\u25b6",
+    "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-step-backward": "|\u25c0", "fa fa-step-forward": "\u25b6|",
+    "fa fa-fast-backward": "|\u25c0\u25c0", "fa fa-fast-forward": "\u25b6\u25b6|",
+}
+
+
 def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, alt: str = "",
                   width: float = 6.0, height: float = 3.6, dpi: int = 80):
     """An animation of the optimizers' paths on the landscape, as HTML that plays on the website.
@@ -183,6 +194,61 @@ def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, a
     finally:
         mpl.rcParams.update(saved)
         plt.close(fig)
+    # matplotlib's player links Font Awesome 4 from a CDN for its button icons. The book loads
+    # nothing from the network, so drop the link and draw the icons as plain characters, which
+    # show everywhere: on the website, in JupyterLab and in Colab, online or not.
+    html = re.sub(r'<link\s+rel="stylesheet"\s+href="https?://[^"]*"\s*/?>\s*', "", html)
+    html = re.sub(r'<i class="(fa [^"]*)"></i>',
+                  lambda m: f'<span aria-hidden="true">{_PLAYER_ICONS.get(m.group(1), "?")}</span>', html)
     if alt:
         html = html.replace("<img id=", f'<img alt="{alt}" id=', 1)
     return HTML(html)
+
+
+# Chapter 2 helpers
+def gradient_arrows(ax, landscape, n: int = 9, color: str | None = None, descent: bool = True,
+                    length: float = 0.06):
+    """Arrows of the negative gradient on an ``n x n`` grid over the landscape's bounds (Chapter 2).
+
+    The arrows show directions only (all have the same length, ``length`` times the width of
+    the plot): with ``descent=True`` they point along ``-grad``, the direction of steepest
+    descent (eq. ``eq-steepest``), and cross every contour line at a right angle.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"gradient_arrows: n must be a positive integer number of arrows per side, got {n!r}")
+    if isinstance(length, bool) or not isinstance(length, (int, float)) or not np.isfinite(length) or length <= 0:
+        raise ValueError(f"gradient_arrows: length must be a positive fraction of the plot width, got {length!r}")
+    (x0, x1), (y0, y1) = landscape.bounds
+    pad_x, pad_y = (x1 - x0) / (2 * n), (y1 - y0) / (2 * n)
+    X, Y = np.meshgrid(np.linspace(x0 + pad_x, x1 - pad_x, n), np.linspace(y0 + pad_y, y1 - pad_y, n))
+    G = landscape.grad(np.stack([X, Y]))
+    if descent:
+        G = -G
+    # Scale each arrow to the same length in plot units (axes may have different ranges).
+    U, V = G[0] / (x1 - x0), G[1] / (y1 - y0)
+    norm = np.hypot(U, V)
+    norm[norm == 0] = np.inf
+    U, V = U / norm * length * (x1 - x0), V / norm * length * (y1 - y0)
+    return ax.quiver(X, Y, U, V, color=color or COLORS[1], angles="xy", scale_units="xy", scale=1,
+                     width=0.004, zorder=5)
+
+
+def distance_curves(ax, histories, point, log: bool = True):
+    """Plot the distance ``||theta_t - point||`` against the step t for each history (Chapter 2).
+
+    On a log scale, linear convergence ``||theta_t - theta*|| ~ r^t`` (eq. ``eq-rate``) is a
+    straight line whose slope is ``log r``; growth above the start means the run is diverging.
+    """
+    point = np.asarray(point, dtype=np.float64)
+    for color, history in zip(COLORS, histories, strict=False):
+        path = np.asarray(history.thetas)
+        if path.shape[1:] != point.shape:
+            raise ValueError(f"distance_curves: point has shape {point.shape} but the parameters of "
+                             f"{history.label or 'a history'} have shape {path.shape[1:]}")
+        distance = np.linalg.norm(path - point, axis=1)
+        label = history.label + (" (diverged)" if history.diverged else "")
+        ax.plot(np.arange(len(distance)), distance, color=color, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="step $t$", ylabel=r"$\|\theta_t - \theta^*\|$")
+    ax.legend()

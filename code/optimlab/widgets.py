@@ -19,9 +19,9 @@ import numpy as np
 from IPython.display import display
 
 from . import losses
-from .plots import COLORS, data_and_model, mark_minimum, new_figure
+from .plots import COLORS, contour, data_and_model, mark_minimum, new_figure, trajectory
 
-__all__ = ["explore", "gaussian_likelihood_explorer"]
+__all__ = ["explore", "gaussian_likelihood_explorer", "gradient_descent_explorer"]
 
 
 def _png(figure: plt.Figure) -> str:
@@ -101,5 +101,223 @@ def gaussian_likelihood_explorer(data, slope=0.5, intercept=0.5, sigma=0.5):
         "slope": _slider(r"slope θ₁", slope, -1.0, 4.0, 0.05),
         "intercept": _slider(r"intercept θ₀", intercept, -1.0, 2.0, 0.05),
         "sigma": _slider("noise σ", sigma, 0.1, 2.0, 0.05),
+    }
+    return explore(draw, controls)
+
+
+# =========================================================================== Chapter 2
+# (Chapter 2: gradient descent. Add this chapter's widgets below this line.)
+class _CachedGrid:
+    """A landscape whose contour grid is computed once (redraws then cost only the run)."""
+
+    def __init__(self, landscape, resolution: int):
+        self._landscape = landscape
+        self._grid = landscape.grid(resolution)
+
+    def grid(self, resolution=None):
+        return self._grid
+
+    def __getattr__(self, name):
+        return getattr(self._landscape, name)
+
+
+def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int = 50,
+                              lr_range=(-3.0, 0.0), labels=(r"$\theta_0$", r"$\theta_1$"),
+                              log_loss: bool = False, resolution: int = 120):
+    """Chapter 2 explorer: gradient descent (eq. ``eq-gd``) on a 2D landscape.
+
+    Sliders set log10 of the learning rate (within ``lr_range``) and the two coordinates of the
+    start (within the landscape's bounds). Left: the contours with the path of ``steps`` steps
+    of :class:`optimlab.optimizers.SGD`; right: the loss ``L(theta_t)`` against the step t
+    (log scale with ``log_loss=True``). A run that overflows is marked as diverged.
+    """
+    from .optimizers import SGD
+    from .train import minimize
+
+    low, high = (float(b) for b in lr_range)
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"gradient_descent_explorer: lr_range must be (low, high) exponents of 10 "
+                         f"with low < high, got {lr_range!r}")
+    if not (isinstance(lr, (int, float)) and lr > 0 and low <= np.log10(lr) <= high):
+        raise ValueError(f"gradient_descent_explorer: lr must be a positive number between "
+                         f"10^{low:g} and 10^{high:g} (lr_range), got {lr!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"gradient_descent_explorer: steps must be a positive integer, got {steps!r}")
+    (x0, x1), (y0, y1) = landscape.bounds
+    start = np.asarray(landscape.start if start is None else start, dtype=np.float64)
+    if start.shape != (2,) or not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
+        raise ValueError(f"gradient_descent_explorer: start must be a point (x, y) inside the landscape's "
+                         f"bounds {landscape.bounds}, got {start.tolist()}")
+    cached = _CachedGrid(landscape, resolution)
+
+    def draw(log10_lr, start_0, start_1):
+        rate = 10.0**log10_lr
+        history = minimize(landscape, SGD(rate), [start_0, start_1], steps, label=f"α = {rate:.3g}")
+        fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.6,
+                                        gridspec_kw={"width_ratios": [1.25, 1]})
+        contour(left, cached)
+        trajectory(left, history, color=COLORS[1])
+        left.set(xlabel=labels[0], ylabel=labels[1])
+        state = "diverged" if history.diverged else f"{history.steps} steps"
+        left.set_title(f"α = {rate:.3g}: {state}")
+        right.plot(np.arange(len(history.losses)), history.losses, color=COLORS[1])
+        if log_loss and np.all(history.losses > 0):
+            right.set_yscale("log")
+        right.set(xlabel="step $t$", ylabel=r"loss $L(\theta_t)$")
+        right.set_title(f"final loss {history.final_loss:.4g}")
+        return fig
+
+    controls = {
+        "log10_lr": _slider("log₁₀ α", float(np.log10(lr)), low, high, 0.05),
+        "start_0": _slider("start " + _plain(labels[0]), float(start[0]), x0, x1, (x1 - x0) / 100),
+        "start_1": _slider("start " + _plain(labels[1]), float(start[1]), y0, y1, (y1 - y0) / 100),
+    }
+    return explore(draw, controls)
+
+
+def _plain(label: str) -> str:
+    """A slider description from a math label: ``$\\theta_0$`` becomes ``θ₀``."""
+    text = label.strip("$").replace(r"\theta", "θ").replace(r"\phi", "φ")
+    return text.replace("_0", "₀").replace("_1", "₁").replace("_2", "₂")
+
+
+# =========================================================================== Chapter 3
+# (Chapter 3: backpropagation. Add this chapter's widgets below this line.)
+
+__all__ += ["network_figure", "backprop_explorer"]
+
+# Where the worked example's units sit in the drawing: (x, y) of each node.
+_NETWORK_LAYOUT = {
+    "x1": (0.0, 1.0), "x2": (0.0, -1.0),
+    "h1": (3.5, 1.9), "h2": (3.5, 0.0), "h3": (3.5, -1.9),
+    "o": (6.0, 0.0), "L": (7.8, 0.0),
+}
+
+
+def _box(ax, xy, lines, edgecolor, width=1.5, height=0.78):
+    """A rounded box centred at ``xy`` holding ``lines``: (text, colour) pairs, top to bottom."""
+    from matplotlib.patches import FancyBboxPatch
+
+    x, y = xy
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
+                                boxstyle="round,pad=0.04,rounding_size=0.12", facecolor="white",
+                                edgecolor=edgecolor, linewidth=1.5, zorder=3))
+    step = height / (len(lines) + 0.6)
+    for k, (text, color) in enumerate(lines):
+        ax.text(x, y + height / 2 - step * (k + 0.8), text, ha="center", va="center", color=color,
+                fontsize=9, zorder=4)
+
+
+def network_figure(graph, numbers: bool = True):
+    """Chapter 3: the worked example's network, with both passes written on it.
+
+    ``graph`` is :func:`optimlab.backprop.worked_example` after ``graph.backward()``. Each unit
+    shows its forward value (blue) and the backward derivative dL/d(unit) (orange); each edge is
+    labelled with its weight. A bar chart below shows dL/dw_k for the nine weights. With
+    ``numbers=False`` only the symbols are drawn (the structure of eq. ``eq-example-network``).
+    """
+    from .backprop import Graph
+
+    if not isinstance(graph, Graph):
+        raise ValueError(f"network_figure: expected a backprop.Graph from worked_example(), got {graph!r}")
+    value = {node.name: node.value for node in graph.nodes}
+    grad = graph.derivatives() if numbers else {}
+    fwd, bwd = COLORS[0], COLORS[1]
+
+    def fmt(v):
+        return f"{v:.3g}".replace("-", "−")
+
+    if numbers:
+        fig, (ax, bars) = new_figure(nrows=2, width=7.2, height=5.9, gridspec_kw={"height_ratios": [3.4, 1.5]})
+    else:
+        fig, ax = new_figure(width=7.0, height=3.9)
+    ax.set_axis_off()
+    ax.set(xlim=(-0.8, 8.5), ylim=(-2.6, 2.6))
+    edges = [(f"x{m}", f"h{j}", f"w{2 * j - 2 + m}") for j in (1, 2, 3) for m in (1, 2)]
+    edges += [(f"h{j}", "o", f"w{6 + j}") for j in (1, 2, 3)]
+    half_width = {"x": 0.72, "h": 0.85, "o": 0.72, "L": 0.65}
+    for source, target, weight in edges:
+        # from the middle of the source box's right side to the middle of the target's left side
+        (x0, y0), (x1, y1) = _NETWORK_LAYOUT[source], _NETWORK_LAYOUT[target]
+        x0, x1 = x0 + half_width[source[0]], x1 - half_width[target[0]]
+        ax.plot([x0, x1], [y0, y1], color="0.55", linewidth=1.2, zorder=1)
+        t = 0.7 if target != "o" else 0.5
+        label = f"${weight[0]}_{weight[1]}$" + (f" = {fmt(value[weight])}" if numbers else "")
+        ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", fontsize=9,
+                zorder=2, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+    (xo, yo), (xl, yl) = _NETWORK_LAYOUT["o"], _NETWORK_LAYOUT["L"]
+    ax.plot([xo, xl], [yo, yl], color="0.55", linewidth=1.2, zorder=1)
+    gold = f" = {fmt(value['gold'])}" if numbers else ""
+    ax.text((xo + xl) / 2, yo + 0.55, f"gold{gold}", ha="center", fontsize=9)
+    ax.annotate("", xy=((xo + xl) / 2, yo + 0.05), xytext=((xo + xl) / 2, yo + 0.45),
+                arrowprops={"arrowstyle": "->", "color": "0.4"})
+
+    for m in (1, 2):
+        name = f"x{m}"
+        lines = [(f"$x_{m}$" + (f" = {fmt(value[name])}" if numbers else ""), fwd)]
+        if numbers:
+            lines.append((f"∂L/∂$x_{m}$ = {fmt(grad[name])}", bwd))
+        _box(ax, _NETWORK_LAYOUT[name], lines, "0.3", width=1.45, height=0.8 if numbers else 0.5)
+    for j in (1, 2, 3):
+        if numbers:
+            lines = [(f"$i_{j}$ = {fmt(value[f'i{j}'])}, $h_{j}$ = {fmt(value[f'h{j}'])}", fwd),
+                     (f"∂L/∂$i_{j}$ = {fmt(grad[f'i{j}'])}", bwd),
+                     (f"∂L/∂$h_{j}$ = {fmt(grad[f'h{j}'])}", bwd)]
+        else:
+            lines = [(f"$i_{j}$ → ReLU → $h_{j}$", fwd)]
+        _box(ax, _NETWORK_LAYOUT[f"h{j}"], lines, "0.3", width=1.7, height=1.05 if numbers else 0.5)
+    lines = [("$o$" + (f" = {fmt(value['o'])}" if numbers else ""), fwd)]
+    if numbers:
+        lines.append((f"∂L/∂$o$ = {fmt(grad['o'])}", bwd))
+    _box(ax, _NETWORK_LAYOUT["o"], lines, "0.3", width=1.45, height=0.8 if numbers else 0.5)
+    lines = [("$L$" + (f" = {fmt(value['L'])}" if numbers else ""), fwd)]
+    if numbers:
+        lines.append(("∂L/∂L = 1", bwd))
+    _box(ax, _NETWORK_LAYOUT["L"], lines, "0.3", width=1.3, height=0.8 if numbers else 0.5)
+    if not numbers:
+        ax.set_title(r"$i_j = w_{2j-1} x_1 + w_{2j} x_2$,   $o = w_7 h_1 + w_8 h_2 + w_9 h_3$,   "
+                     r"$L = (o - \mathrm{gold})^2$", fontsize=10)
+        return fig
+    ax.set_title("forward values (blue), backward derivatives (orange)", fontsize=10)
+    names = [f"w{k}" for k in range(1, 10)]
+    grads = np.array([grad[name] for name in names])
+    positions = np.arange(9)
+    bars.bar(positions, grads, width=0.6, color=[bwd if g != 0 else "0.6" for g in grads])
+    bars.axhline(0.0, color="0.3", linewidth=0.8)
+    bars.set_xticks(positions, [f"$w_{k}$" for k in range(1, 10)])
+    span = max(1.0, float(np.abs(grads).max()))
+    bars.set_ylim(min(0.0, grads.min()) - 0.35 * span, max(0.0, grads.max()) + 0.35 * span)
+    for position, g in zip(positions, grads, strict=True):
+        bars.text(position, g + (0.06 * span if g >= 0 else -0.06 * span), fmt(g), ha="center",
+                  va="bottom" if g >= 0 else "top", fontsize=9)
+    bars.set_ylabel(r"$\partial L / \partial w_k$")
+    bars.set_title("the gradient: derivative of the loss for each weight", fontsize=10)
+    bars.grid(axis="x", visible=False)
+    return fig
+
+
+def backprop_explorer(x1: float = 1.0, x2: float = 2.0, w3: float = 1.0, gold: float = 3.0):
+    """Chapter 3 explorer: forward and backward passes on the worked example's network.
+
+    Sliders set the inputs x1, x2, the weight w3 of the second hidden unit and the target; every
+    change re-runs forward propagation (eq. ``eq-forward-graph``) and backpropagation
+    (eq. ``eq-backprop-graph``) on :func:`optimlab.backprop.worked_example` and redraws
+    :func:`network_figure`. The default is the slide's setting; raising w3 above 2 brings the
+    second hidden unit, whose ReLU is off there, back to life, and its weights get gradient.
+    """
+    from .backprop import worked_example
+
+    graph = worked_example()
+
+    def draw(x1, x2, w3, gold):
+        graph.forward(x1=x1, x2=x2, w3=w3, gold=gold)
+        graph.backward()
+        return network_figure(graph)
+
+    controls = {
+        "x1": _slider("input x₁", x1, -2.0, 3.0, 0.25),
+        "x2": _slider("input x₂", x2, -2.0, 3.0, 0.25),
+        "w3": _slider("weight w₃", w3, -3.0, 4.0, 0.25),
+        "gold": _slider("target gold", gold, -3.0, 9.0, 0.25),
     }
     return explore(draw, controls)
