@@ -218,6 +218,15 @@ def test_pages_do_not_overflow_sideways(built_site, serve, browser, width):
         scroll = page.evaluate("document.documentElement.scrollWidth")
         if scroll > width + 1:
             overflowing.append(f"{entry}: {scroll} px wide")
+        # pictures and players must fit the text column (an output box would clip them silently)
+        clipped = page.evaluate("""() => {
+            const article = document.querySelector('article');
+            const column = article.getBoundingClientRect().right - parseFloat(getComputedStyle(article).paddingRight);
+            return [...document.querySelectorAll('article img, article div.animation')]
+                .filter(e => e.getBoundingClientRect().right > column + 1)
+                .map(e => e.tagName + ' ' + (e.getAttribute('alt') || e.className).slice(0, 40));
+        }""")
+        overflowing += [f"{entry}: {item} is wider than the text column" for item in clipped]
         page.close()
     assert not overflowing, overflowing
 

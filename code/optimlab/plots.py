@@ -148,6 +148,13 @@ def loss_curves(ax, histories, minimum: float = 0.0, log: bool = True):
     ax.legend()
 
 
+#: Lets the player shrink to a phone's width: the frame scales, the buttons wrap.
+_RESPONSIVE_PLAYER = (
+    "<style>.animation { max-width: 100%; } .animation img { max-width: 100%; height: auto; } "
+    "input[type=range].anim-slider { max-width: 100%; } "
+    ".anim-buttons { display: flex; flex-wrap: wrap; justify-content: center; gap: 2px; }</style>"
+)
+
 #: Characters for the buttons of matplotlib's animation player (its Font Awesome classes).
 _PLAYER_ICONS = {
     "fa fa-minus": "\u2212", "fa fa-plus": "+", "fa fa-pause": "\u275a\u275a", "fa fa-play": "\u25b6",
@@ -202,7 +209,7 @@ def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, a
                   lambda m: f'<span aria-hidden="true">{_PLAYER_ICONS.get(m.group(1), "?")}</span>', html)
     if alt:
         html = html.replace("<img id=", f'<img alt="{alt}" id=', 1)
-    return HTML(html)
+    return HTML(_RESPONSIVE_PLAYER + html)
 
 
 # Chapter 2 helpers
