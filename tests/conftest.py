@@ -39,3 +39,19 @@ def built_site(tmp_path_factory) -> Path:
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"website build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     return out / "_build" / "html"
+
+
+def explorer_bundle(display) -> dict:
+    """The single output of an explorer, checked against the contract of optimlab.widgets.
+
+    ``display`` is a mock of ``optimlab.widgets.display``. An explorer makes exactly one raw
+    output holding the live widget and a PNG of its default figure, and no HTML, which would
+    outrank the PNG on the website.
+    """
+    bundles = [call.args[0] for call in display.call_args_list if call.kwargs.get("raw")]
+    assert len(bundles) == 1, "an explorer must produce exactly one cell output"
+    bundle = bundles[0]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/png"].startswith("iVBOR")  # base64 of a PNG header
+    assert "text/html" not in bundle
+    return bundle

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from conftest import explorer_bundle  # noqa: E402
 from optimlab import backprop, gradcheck, models, widgets  # noqa: E402
 from optimlab.backprop import Graph  # noqa: E402
 
@@ -186,11 +187,7 @@ def test_relu_derivative_accepts_python_scalars():
 def test_backprop_explorer_output_has_widget_view_and_static_png():
     with mock.patch.object(widgets, "display") as display:
         widgets.backprop_explorer()
-    bundles = [call.args[0] for call in display.call_args_list if call.kwargs.get("raw")]
-    assert len(bundles) == 1
-    assert "application/vnd.jupyter.widget-view+json" in bundles[0]
-    assert bundles[0]["image/png"].startswith("iVBOR")
-    assert "text/html" not in bundles[0]
+    explorer_bundle(display)
 
 
 def test_backprop_explorer_redraws_and_revives_the_dead_unit():

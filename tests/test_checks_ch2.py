@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import explorer_bundle  # noqa: E402
 from optimlab import data, landscapes, models, optimizers, plots, train, widgets  # noqa: E402
 from optimlab.checks import CheckFailed, check_gradient_descent, check_line_mse_grad  # noqa: E402
 
@@ -159,11 +160,7 @@ def explorer(**kwargs):
 
 def test_gradient_descent_explorer_has_one_output_with_a_static_png():
     _, display = explorer(lr=0.1, steps=30)
-    bundles = [call.args[0] for call in display.call_args_list if call.kwargs.get("raw")]
-    assert len(bundles) == 1
-    assert "application/vnd.jupyter.widget-view+json" in bundles[0]
-    assert bundles[0]["image/png"].startswith("iVBOR")
-    assert "text/html" not in bundles[0]
+    explorer_bundle(display)
 
 
 def test_gradient_descent_explorer_redraws_and_reports_divergence():

@@ -6,18 +6,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from conftest import explorer_bundle  # noqa: E402
 from optimlab import data, widgets  # noqa: E402
 
 
 def test_explorer_output_has_widget_view_and_static_png():
     with mock.patch.object(widgets, "display") as display:
         widgets.gaussian_likelihood_explorer(data.linear(n=30, seed=0))
-    bundles = [call.args[0] for call in display.call_args_list if call.kwargs.get("raw")]
-    assert len(bundles) == 1, "an explorer must produce exactly one cell output"
-    bundle = bundles[0]
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["image/png"].startswith("iVBOR")  # base64 of a PNG header
-    assert "text/html" not in bundle  # it would outrank the PNG on the website
+    explorer_bundle(display)
 
 
 def test_explorer_redraws_with_new_values():
