@@ -54,6 +54,15 @@ def test_landscape_evaluates_grids_like_points():
     np.testing.assert_allclose(G[:, 3, 2], ls.grad([X[3, 2], Y[3, 2]]))
 
 
+def test_landscape_grid_is_computed_once_and_read_only():
+    ls = landscapes.beale()
+    first, again = ls.grid(30), ls.grid(30)
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    assert ls.grid(31)[2].shape == (31, 31)
+    with pytest.raises(ValueError, match="read-only"):
+        first[2][0, 0] = 0.0
+
+
 def test_quadratic_has_eigenvalues_one_and_kappa():
     for angle in (0.0, 0.4):
         ls = landscapes.quadratic(kappa=50.0, angle=angle)

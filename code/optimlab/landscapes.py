@@ -46,6 +46,7 @@ class Landscape:
         self.saddles = [np.asarray(s, dtype=np.float64) for s in saddles]
         self.start = np.asarray(start, dtype=np.float64)
         self.bounds = tuple(tuple(float(b) for b in pair) for pair in bounds)
+        self._grids: dict[int, tuple] = {}
 
     def __repr__(self) -> str:
         return f"<landscape {self.name}>"
@@ -80,10 +81,19 @@ class Landscape:
         return np.asarray(self._hessian(*theta), dtype=np.float64)
 
     def grid(self, resolution: int = 200):
-        """Coordinates ``X, Y`` of a ``resolution x resolution`` grid over ``bounds`` and ``f`` on it."""
-        (x0, x1), (y0, y1) = self.bounds
-        X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
-        return X, Y, self.f(np.stack([X, Y]))
+        """Coordinates ``X, Y`` of a ``resolution x resolution`` grid over ``bounds`` and ``f`` on it.
+
+        A landscape never changes, so each grid is computed once and returned read-only: every
+        later contour plot, animation frame or explorer redraw of it is free.
+        """
+        if resolution not in self._grids:
+            (x0, x1), (y0, y1) = self.bounds
+            X, Y = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+            arrays = (X, Y, np.asarray(self.f(np.stack([X, Y]))))
+            for array in arrays:
+                array.setflags(write=False)
+            self._grids[resolution] = arrays
+        return self._grids[resolution]
 
 
 def quadratic(kappa: float = 10.0, angle: float = 0.0) -> Landscape:

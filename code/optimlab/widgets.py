@@ -107,20 +107,6 @@ def gaussian_likelihood_explorer(data, slope=0.5, intercept=0.5, sigma=0.5):
 
 # =========================================================================== Chapter 2
 # (Chapter 2: gradient descent. Add this chapter's widgets below this line.)
-class _CachedGrid:
-    """A landscape whose contour grid is computed once (redraws then cost only the run)."""
-
-    def __init__(self, landscape, resolution: int):
-        self._landscape = landscape
-        self._grid = landscape.grid(resolution)
-
-    def grid(self, resolution=None):
-        return self._grid
-
-    def __getattr__(self, name):
-        return getattr(self._landscape, name)
-
-
 def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int = 50,
                               lr_range=(-3.0, 0.0), labels=(r"$\theta_0$", r"$\theta_1$"),
                               log_loss: bool = False, resolution: int = 120):
@@ -148,14 +134,14 @@ def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int
     if start.shape != (2,) or not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
         raise ValueError(f"gradient_descent_explorer: start must be a point (x, y) inside the landscape's "
                          f"bounds {landscape.bounds}, got {start.tolist()}")
-    cached = _CachedGrid(landscape, resolution)
+    landscape.grid(resolution)  # computed once here; every redraw reuses it
 
     def draw(log10_lr, start_0, start_1):
         rate = 10.0**log10_lr
         history = minimize(landscape, SGD(rate), [start_0, start_1], steps, label=f"α = {rate:.3g}")
         fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.6,
                                         gridspec_kw={"width_ratios": [1.25, 1]})
-        contour(left, cached)
+        contour(left, landscape, resolution=resolution)
         trajectory(left, history, color=COLORS[1])
         left.set(xlabel=labels[0], ylabel=labels[1])
         state = "diverged" if history.diverged else f"{history.steps} steps"
