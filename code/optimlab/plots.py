@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = [
-    "COLORS", "use_book_style", "new_figure", "mark_minimum", "data_and_model",
+    "COLORS", "TEXT_WIDTH", "DPI", "SMALLEST_FONT_PT", "use_book_style", "new_figure", "mark_minimum", "data_and_model",
     "contour", "trajectory", "paths_on_contours", "loss_curves", "animate_paths",
     "gradient_arrows", "distance_curves",
 ]
@@ -22,10 +22,19 @@ __all__ = [
 #: Okabe-Ito colour-blind-safe palette, in the order the book uses it.
 COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
+#: Width of the website's text column in inches at :data:`DPI` (670 px of its 688): every figure is
+#: drawn at most this wide, so the page shows it at full size and its text as large as it was set.
+TEXT_WIDTH = 6.7
+#: Resolution of the book's figures: one inch is 100 px on the page.
+DPI = 100
+#: The smallest font in any figure, in points. At :data:`DPI`, 10.5 pt is 14.6 px, no smaller than
+#: the page's small print (its 14 px code and footnotes). The browser test checks the rendered size.
+SMALLEST_FONT_PT = 10.5
+
 _STYLE = {
-    "figure.figsize": (7.0, 3.4),
-    "figure.dpi": 100,
-    "savefig.dpi": 100,
+    "figure.figsize": (TEXT_WIDTH, 3.4),
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
     "axes.facecolor": "white",
@@ -34,12 +43,15 @@ _STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.fontsize": 9,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": SMALLEST_FONT_PT,
+    "ytick.labelsize": SMALLEST_FONT_PT,
+    "legend.fontsize": SMALLEST_FONT_PT,
+    "legend.title_fontsize": 11,
     "legend.frameon": False,
     "lines.linewidth": 2.0,
-    "font.size": 10,
+    "font.size": 11,
     "figure.constrained_layout.use": True,
 }
 
@@ -49,12 +61,17 @@ def use_book_style() -> None:
     mpl.rcParams.update(_STYLE)
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.0, height: float = 3.4, **kwargs):
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = TEXT_WIDTH, height: float = 3.4, **kwargs):
     """A figure in the book's style with an ``nrows x ncols`` grid of axes: ``fig, axes``.
 
-    Applies the book's style globally first (a temporary ``rc_context`` would stop Jupyter's
-    inline backend from showing the figures of later cells).
+    ``width`` (inches) may not exceed :data:`TEXT_WIDTH`: a wider figure would be shrunk on the
+    page, and its text with it. Applies the book's style globally first (a temporary
+    ``rc_context`` would stop Jupyter's inline backend from showing the figures of later cells).
     """
+    if not (isinstance(width, (int, float)) and 0 < width <= TEXT_WIDTH + 1e-9):
+        raise ValueError(f"new_figure: width must be positive and at most the text column's {TEXT_WIDTH} "
+                         f"inches (wider figures are shrunk on the page, text included), got {width!r}; "
+                         f"give two panels more height instead")
     use_book_style()
     return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
 
@@ -69,7 +86,7 @@ def mark_minimum(ax, x, y, color=None, label: str | None = None, fmt: str = "{:.
     ax.axvline(x[i], color=color, linestyle="--", linewidth=1, alpha=0.7)
     if label is not None:
         ax.annotate(label.format(fmt.format(x[i])), (x[i], y[i]), xytext=(6, 6),
-                    textcoords="offset points", color=color, fontsize=9)
+                    textcoords="offset points", color=color, fontsize=SMALLEST_FONT_PT)
     return float(x[i])
 
 
@@ -124,7 +141,8 @@ def trajectory(ax, history, color=None, label=None, markersize: float = 3.0):
     return line
 
 
-def paths_on_contours(landscape, histories, ax=None, width: float = 7.0, height: float = 4.0, **contour_kw):
+def paths_on_contours(landscape, histories, ax=None, width: float = TEXT_WIDTH, height: float = 4.0,
+                      **contour_kw):
     """A figure with the landscape's contours and one trajectory per history; returns the figure."""
     if ax is None:
         fig, ax = new_figure(width=width, height=height)
@@ -164,7 +182,7 @@ _PLAYER_ICONS = {
 
 
 def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, alt: str = "",
-                  width: float = 6.0, height: float = 3.6, dpi: int = 80):
+                  width: float = TEXT_WIDTH, height: float = 3.8, dpi: int = DPI):
     """An animation of the optimizers' paths on the landscape, as HTML that plays on the website.
 
     Uses matplotlib's ``to_jshtml``: the frames are embedded images with play/pause controls, so

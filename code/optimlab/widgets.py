@@ -19,7 +19,7 @@ import numpy as np
 from IPython.display import display
 
 from . import losses
-from .plots import COLORS, contour, data_and_model, mark_minimum, new_figure, trajectory
+from .plots import COLORS, SMALLEST_FONT_PT, TEXT_WIDTH, contour, data_and_model, mark_minimum, new_figure, trajectory
 
 __all__ = ["explore", "gaussian_likelihood_explorer", "gradient_descent_explorer"]
 
@@ -81,7 +81,7 @@ def gaussian_likelihood_explorer(data, slope=0.5, intercept=0.5, sigma=0.5):
     x_grid = np.linspace(x.min(), x.max(), 100)
 
     def draw(slope, intercept, sigma):
-        fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.4)
+        fig, (left, right) = new_figure(ncols=2, width=TEXT_WIDTH, height=3.4)
         data_and_model(left, x, y, x_grid, intercept + slope * x_grid, sigma=sigma, label="line")
         nll = losses.gaussian_nll(intercept + slope * x, y, sigma)
         log_likelihood = -len(x) * nll
@@ -139,7 +139,7 @@ def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int
     def draw(log10_lr, start_0, start_1):
         rate = 10.0**log10_lr
         history = minimize(landscape, SGD(rate), [start_0, start_1], steps, label=f"α = {rate:.3g}")
-        fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.6,
+        fig, (left, right) = new_figure(ncols=2, width=TEXT_WIDTH, height=3.6,
                                         gridspec_kw={"width_ratios": [1.25, 1]})
         contour(left, landscape, resolution=resolution)
         trajectory(left, history, color=COLORS[1])
@@ -191,7 +191,7 @@ def _box(ax, xy, lines, edgecolor, width=1.5, height=0.78):
     step = height / (len(lines) + 0.6)
     for k, (text, color) in enumerate(lines):
         ax.text(x, y + height / 2 - step * (k + 0.8), text, ha="center", va="center", color=color,
-                fontsize=9, zorder=4)
+                fontsize=SMALLEST_FONT_PT, zorder=4)
 
 
 def network_figure(graph, numbers: bool = True):
@@ -214,9 +214,9 @@ def network_figure(graph, numbers: bool = True):
         return f"{v:.3g}".replace("-", "−")
 
     if numbers:
-        fig, (ax, bars) = new_figure(nrows=2, width=7.2, height=5.9, gridspec_kw={"height_ratios": [3.4, 1.5]})
+        fig, (ax, bars) = new_figure(nrows=2, width=TEXT_WIDTH, height=6.2, gridspec_kw={"height_ratios": [3.4, 1.5]})
     else:
-        fig, ax = new_figure(width=7.0, height=3.9)
+        fig, ax = new_figure(width=TEXT_WIDTH, height=4.0)
     ax.set_axis_off()
     ax.set(xlim=(-0.8, 8.5), ylim=(-2.6, 2.6))
     edges = [(f"x{m}", f"h{j}", f"w{2 * j - 2 + m}") for j in (1, 2, 3) for m in (1, 2)]
@@ -229,12 +229,12 @@ def network_figure(graph, numbers: bool = True):
         ax.plot([x0, x1], [y0, y1], color="0.55", linewidth=1.2, zorder=1)
         t = 0.7 if target != "o" else 0.5
         label = f"${weight[0]}_{weight[1]}$" + (f" = {fmt(value[weight])}" if numbers else "")
-        ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", fontsize=9,
+        ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", fontsize=SMALLEST_FONT_PT,
                 zorder=2, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
     (xo, yo), (xl, yl) = _NETWORK_LAYOUT["o"], _NETWORK_LAYOUT["L"]
     ax.plot([xo, xl], [yo, yl], color="0.55", linewidth=1.2, zorder=1)
     gold = f" = {fmt(value['gold'])}" if numbers else ""
-    ax.text((xo + xl) / 2, yo + 0.55, f"gold{gold}", ha="center", fontsize=9)
+    ax.text((xo + xl) / 2, yo + 0.55, f"gold{gold}", ha="center", fontsize=SMALLEST_FONT_PT)
     ax.annotate("", xy=((xo + xl) / 2, yo + 0.05), xytext=((xo + xl) / 2, yo + 0.45),
                 arrowprops={"arrowstyle": "->", "color": "0.4"})
 
@@ -262,9 +262,9 @@ def network_figure(graph, numbers: bool = True):
     _box(ax, _NETWORK_LAYOUT["L"], lines, "0.3", width=1.3, height=0.8 if numbers else 0.5)
     if not numbers:
         ax.set_title(r"$i_j = w_{2j-1} x_1 + w_{2j} x_2$,   $o = w_7 h_1 + w_8 h_2 + w_9 h_3$,   "
-                     r"$L = (o - \mathrm{gold})^2$", fontsize=10)
+                     r"$L = (o - \mathrm{gold})^2$", fontsize=11)
         return fig
-    ax.set_title("forward values (blue), backward derivatives (orange)", fontsize=10)
+    ax.set_title("forward values (blue), backward derivatives (orange)", fontsize=11)
     names = [f"w{k}" for k in range(1, 10)]
     grads = np.array([grad[name] for name in names])
     positions = np.arange(9)
@@ -275,9 +275,9 @@ def network_figure(graph, numbers: bool = True):
     bars.set_ylim(min(0.0, grads.min()) - 0.35 * span, max(0.0, grads.max()) + 0.35 * span)
     for position, g in zip(positions, grads, strict=True):
         bars.text(position, g + (0.06 * span if g >= 0 else -0.06 * span), fmt(g), ha="center",
-                  va="bottom" if g >= 0 else "top", fontsize=9)
+                  va="bottom" if g >= 0 else "top", fontsize=SMALLEST_FONT_PT)
     bars.set_ylabel(r"$\partial L / \partial w_k$")
-    bars.set_title("the gradient: derivative of the loss for each weight", fontsize=10)
+    bars.set_title("the gradient: derivative of the loss for each weight", fontsize=11)
     bars.grid(axis="x", visible=False)
     return fig
 
