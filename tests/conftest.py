@@ -1,5 +1,6 @@
 """Shared fixtures: the website, built once per test session."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,26 +20,49 @@ def toc_files() -> list[str]:
     return files
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """Build the website exactly as readers get it (chapters executed), warnings as errors.
+def _build_site(out: Path, cache: Path, solutions: str) -> Path:
+    """Build the website into ``out`` with warnings as errors; return the folder of its HTML.
 
-    The build executes every chapter afresh (no cache), so the pages show what the current code
-    produces. Returns the folder of the HTML site.
+    Chapters are executed through the jupyter-cache at ``cache``: the first build of a test session
+    runs every chapter afresh (the cache starts empty), a later build with the same cache reuses
+    those results. ``solutions`` is the ``BOOK_SOLUTIONS`` switch of ``_ext/solutions.py``.
     """
-    out = tmp_path_factory.mktemp("site")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "force"
-    # local extensions are found relative to the config file, which now lives elsewhere
+    config["execute"]["execute_notebooks"] = "cache"
+    config["execute"]["cache"] = str(cache)
+    # local extensions and the bibliography are found relative to the config file, which now lives elsewhere
     extensions = config["sphinx"].get("local_extensions") or {}
     config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in extensions.items()}
+    config["bibtex_bibfiles"] = [str(ROOT / path) for path in config.get("bibtex_bibfiles", [])]
     config_path = out / "_config.yml"
     config_path.write_text(yaml.safe_dump(config))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(config_path),
                "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    environment = {**os.environ, "BOOK_SOLUTIONS": solutions}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
     assert result.returncode == 0, f"website build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def execution_cache(tmp_path_factory) -> Path:
+    """A jupyter-cache shared by the session's website builds (empty at first: chapters run afresh)."""
+    return tmp_path_factory.mktemp("jupyter_cache")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, execution_cache) -> Path:
+    """The website exactly as readers get it (chapters executed, solutions hidden until clicked)."""
+    return _build_site(tmp_path_factory.mktemp("site"), execution_cache, solutions="hidden")
+
+
+@pytest.fixture(scope="session")
+def built_site_without_solutions(tmp_path_factory, execution_cache, built_site) -> Path:
+    """The website an instructor builds with ``BOOK_SOLUTIONS=none``: no solutions at all.
+
+    Depends on ``built_site`` so that it reuses the chapters' execution from the cache.
+    """
+    return _build_site(tmp_path_factory.mktemp("site_without_solutions"), execution_cache, solutions="none")
 
 
 def explorer_bundle(display) -> dict:

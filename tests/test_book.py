@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,3 +67,38 @@ def test_website_serves_its_own_scripts_and_math(built_site):
         assert not external, f"{entry} loads assets from the network: {external}"
         assert '_static/mathjax/tex-chtml.js' in html, f"{entry} does not load the local MathJax"
     assert (built_site / "_static" / "mathjax" / "tex-chtml.js").exists()
+
+
+def repository_url() -> str:
+    """The book's repository, as _config.yml sets it for the launch and repository buttons."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].rstrip("/")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_colab_install_cell_uses_the_configured_repository(path):
+    """Each chapter's Colab cell installs optimlab from the repository that _config.yml names."""
+    cells = json.loads(path.read_text())["cells"]
+    installs = [cell for cell in cells if "google.colab" in "".join(cell["source"])]
+    assert len(installs) == 1, f"{path.name}: expected one Colab install cell, found {len(installs)}"
+    source = "".join(installs[0]["source"])
+    named = re.findall(r'REPOSITORY = "([^"]+)"', source)
+    assert named == [repository_url()], (
+        f"{path.name}: the Colab cell installs from {named}, _config.yml names {repository_url()!r}; "
+        "see the README, 'Publishing the book'")
+    assert "remove-cell" in installs[0]["metadata"].get("tags", []), f"{path.name}: the Colab cell must be hidden"
+
+
+def _cited_keys() -> set[str]:
+    """Every key cited with {cite}, {cite:p} or {cite:t} in the book's pages and chapters."""
+    texts = [(ROOT / f"{entry}.md").read_text() for entry in toc_files() if (ROOT / f"{entry}.md").exists()]
+    texts += ["".join(cell["source"]) for path in CHAPTERS for cell in json.loads(path.read_text())["cells"]
+              if cell["cell_type"] == "markdown"]
+    return {key.strip() for text in texts for keys in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text)
+            for key in keys.split(",")}
+
+
+def test_every_bibliography_entry_is_cited_and_every_citation_exists():
+    entries = set(re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(), flags=re.M))
+    cited = _cited_keys()
+    assert cited - entries == set(), f"cited but not in references.bib: {sorted(cited - entries)}"
+    assert entries - cited == set(), f"in references.bib but cited nowhere: {sorted(entries - cited)}"

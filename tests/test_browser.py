@@ -6,23 +6,32 @@ every request to any other host is blocked and reported, so a page that needs th
 
 For each chapter the test checks what a reader relies on: no console errors; math typeset by the
 site's own MathJax; every figure the notebook declares is on the page, loaded, captioned and
-described by alt text; exercise solutions hidden until clicked; animations with working controls;
-launch and download buttons; and the search page finding the chapter. The last test breaks a copy
-of a page on purpose to show that these checks fail when they should.
+described by alt text, and drawn at a scale that keeps its smallest text no smaller than the
+page's small print; exercise solutions, written and coded, hidden until clicked; animations with
+working controls; launch and download buttons; display equations that fit a 390 px phone (at most
+one in ten scrolls sideways, and no equation number covers its formula); and the search page
+finding the chapter. The website built with ``BOOK_SOLUTIONS=none`` shows no solution at all.
+The last tests break copies of pages on purpose to show that each of these checks fails when it
+should.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
+import io
 import json
 import re
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from conftest import ROOT, toc_files
+from optimlab import plots
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -30,6 +39,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 CHAPTERS = [entry for entry in toc_files() if entry.startswith("chapters/")]
 PAGE_BUDGET_BYTES = 5 * 1024 * 1024
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+#: At most this fraction of a page's display equations may scroll sideways on a phone.
+SCROLLING_EQUATIONS_ALLOWED = 0.1
 
 
 # --------------------------------------------------------------------------- what each page must show
@@ -40,12 +53,31 @@ def expectations(chapter: str) -> dict:
     code = [("".join(c["source"]), c["metadata"]) for c in cells if c["cell_type"] == "code"]
     markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     title = re.match(r"#\s+(.*)", markdown).group(1)
+    coding = [src for src, meta in code if meta.get("nbgrader", {}).get("solution")]
     return {
         "figures": sum(1 for _, meta in code if "figure" in meta.get("mystnb", {})),
         "solutions": len(re.findall(r"^(?:`{3,}|:{3,})\{solution\}", markdown, flags=re.M)),
+        "coding_solutions": len(coding),
+        "solution_lines": solution_lines(markdown, coding),
         "animations": sum(src.count("animate_paths(") for src, _ in code),
         "search_term": max(re.findall(r"[A-Za-z]+", title), key=len).lower(),
     }
+
+
+def solution_lines(markdown: str, coding: list[str]) -> list[str]:
+    """Distinctive lines of a chapter's solutions: code between nbgrader's markers, and the first
+    sentence-long line of each written solution. None of them may appear on a page without solutions."""
+    lines = []
+    for source in coding:
+        inside = re.search(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, flags=re.S)
+        lines += [line.strip() for line in inside.group(1).splitlines() if len(line.strip()) > 12]
+    for block in re.findall(r"^(?:`{3,}|:{3,})\{solution\}.*?\n(.*?)^(?:`{3,}|:{3,})\s*$", markdown, flags=re.M | re.S):
+        # the longest run of plain words, which reads the same in the page's text (no math, no markup)
+        prose = "\n".join(line for line in block.splitlines() if not line.startswith(":"))
+        runs = re.findall(r"[A-Za-z0-9 ,;:()]+", re.sub(r"\$[^$]*\$", "\n", prose))
+        longest = max((run.strip() for run in runs), key=len, default="")
+        lines += [longest[:40].rsplit(" ", 1)[0]] if len(longest) >= 20 else []
+    return lines
 
 
 # --------------------------------------------------------------------------- serving and browsing
@@ -100,7 +132,7 @@ def open_page(browser, url: str, **context):
     return page, problems
 
 
-def chapter_problems(page, expect: dict) -> list[str]:
+def chapter_problems(page, expect: dict, site: Path | None = None) -> list[str]:
     """Everything wrong with an opened chapter page, as readable sentences."""
     problems = []
     typeset = page.evaluate("""async () => {
@@ -135,6 +167,7 @@ def chapter_problems(page, expect: dict) -> list[str]:
             problems.append(f"figure {i} lacks a real alt text: {fig['alt']!r}")
         if len(fig["caption"].strip()) < 15:
             problems.append(f"figure {i} lacks a caption")
+    problems += figure_scale_problems(page, site)
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('article img')]
         .filter(i => !(i.getAttribute('alt') || '').trim()).map(i => (i.src || '').slice(0, 80))""")
     if unlabelled:
@@ -153,6 +186,8 @@ def chapter_problems(page, expect: dict) -> list[str]:
         page.wait_for_timeout(100)
         if not body.is_visible():
             problems.append(f"solution {i + 1} does not open on click")
+
+    problems += coding_solution_problems(page, expect["coding_solutions"])
 
     animations = page.locator("article div.animation")
     if animations.count() != expect["animations"]:
@@ -179,6 +214,113 @@ def chapter_problems(page, expect: dict) -> list[str]:
     return problems
 
 
+def coding_solution_problems(page, expected: int) -> list[str]:
+    """Each coding solution folded behind a toggle that opens on click; no nbgrader marker shows."""
+    problems = []
+    folded = page.locator("article .coding-solution details.hide")
+    if folded.count() != expected:
+        problems.append(f"{folded.count()} folded coding solutions on the page, the notebook has {expected}")
+    for i in range(folded.count()):
+        toggle = folded.nth(i)
+        code = toggle.locator("div.cell_input")
+        if code.is_visible():
+            problems.append(f"coding solution {i + 1} is visible before it is clicked")
+            continue
+        toggle.locator("summary").click()
+        page.wait_for_timeout(100)
+        if not code.is_visible():
+            problems.append(f"coding solution {i + 1} does not open on click")
+    if "SOLUTION" in page.locator("article").inner_text():
+        problems.append("nbgrader's BEGIN/END SOLUTION markers show on the page")
+    return problems
+
+
+def _image_dpi(site_url: str, src: str, root: Path | None) -> float:
+    """The resolution an image was drawn at (PNG/JPEG metadata), or the book's DPI if it has none."""
+    if src.startswith("data:"):
+        data = base64.b64decode(src.split(",", 1)[1])
+    elif root is not None and src.startswith(site_url):
+        data = (root / unquote(urlparse(src).path).lstrip("/")).read_bytes()
+    else:
+        return plots.DPI
+    dpi = Image.open(io.BytesIO(data)).info.get("dpi")
+    return float(dpi[0]) if dpi and dpi[0] > 1 else plots.DPI
+
+
+def figure_scale_problems(page, root: Path | None) -> list[str]:
+    """Figures whose smallest text renders smaller than the page's small print.
+
+    A figure drawn at ``dpi`` with fonts of at least ``plots.SMALLEST_FONT_PT`` shows its smallest
+    text at ``SMALLEST_FONT_PT * dpi / 72 * shown / natural`` pixels; the page's small print is the
+    font size of its code blocks.
+    """
+    shown = page.evaluate("""() => ({
+        small: parseFloat(getComputedStyle(document.querySelector('article pre') || document.body).fontSize),
+        images: [...document.querySelectorAll('article figure img, article div.animation img')]
+            .filter(i => i.naturalWidth > 0)
+            .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth, shown: i.clientWidth,
+                        alt: (i.getAttribute('alt') || '').slice(0, 40)}))})""")
+    site_url = page.url.split("chapters/")[0]
+    problems = []
+    for image in shown["images"]:
+        dpi = _image_dpi(site_url, image["src"], root)
+        text_px = plots.SMALLEST_FONT_PT * dpi / 72 * image["shown"] / image["natural"]
+        if text_px < shown["small"] - 0.5:
+            problems.append(f"figure '{image['alt']}' is shown at {image['shown'] / image['natural']:.0%} of its "
+                            f"size: its smallest text is {text_px:.1f} px, the page's small print "
+                            f"{shown['small']:.0f} px")
+    return problems
+
+
+def equation_problems(page) -> tuple[list[str], dict]:
+    """Display equations that scroll sideways, or whose number covers the formula (call at phone width)."""
+    equations = page.evaluate("""async () => {
+        await MathJax.startup.promise;
+        return [...document.querySelectorAll('article div.math')].map(d => {
+            const m = d.querySelector('mjx-container');
+            if (!m) return null;
+            const number = d.querySelector('span.eqno');
+            let covered = false;
+            if (number) {
+                const a = number.getBoundingClientRect(), b = m.getBoundingClientRect();
+                covered = a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+            }
+            return {scrolls: m.scrollWidth > m.clientWidth + 1, covered,
+                    label: number ? number.textContent.replace('#', '').trim() : 'unnumbered'};
+        }).filter(e => e);
+    }""")
+    scrolling = [e["label"] for e in equations if e["scrolls"]]
+    problems = [f"equation {e['label']}: its number covers the formula" for e in equations if e["covered"]]
+    if len(scrolling) > SCROLLING_EQUATIONS_ALLOWED * len(equations):
+        problems.append(f"{len(scrolling)} of {len(equations)} display equations scroll sideways at "
+                        f"{page.viewport_size['width']} px (at most one in ten may): {scrolling}")
+    return problems, {"equations": len(equations), "scrolling": scrolling}
+
+
+def solution_leaks(site: Path, chapter: str) -> list[str]:
+    """What a site built without solutions still shows of a chapter's solutions."""
+    expect = expectations(chapter)
+    html = (site / chapter).with_suffix(".html").read_text()
+    text = re.sub(r"<[^>]+>", "", html)
+    notebook = (site / "_sources" / chapter).with_suffix(".ipynb").read_text()
+    leaks = []
+    if 'class="solution' in html or "coding-solution" in html:
+        leaks.append("a solution block is on the page")
+    if text.count("NotImplementedError") < expect["coding_solutions"]:
+        leaks.append(f"{text.count('NotImplementedError')} student stubs on the page, "
+                     f"the notebook has {expect['coding_solutions']} coding exercises")
+    for line in expect["solution_lines"]:
+        plain = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for where, content in (("page", text), ("downloadable notebook", notebook)):
+            if line in content or plain in content:
+                leaks.append(f"the {where} shows the solution line {line!r}")
+    if "BEGIN SOLUTION" in notebook:
+        leaks.append("the downloadable notebook contains solution code")
+    if "mybinder.org" in html or "colab.research.google.com" in html:
+        leaks.append("a launch button would open the instructor edition in Binder or Colab")
+    return leaks
+
+
 def page_weight(site: Path, chapter: str) -> int:
     """Bytes of a chapter's HTML plus the images it shows (embedded animations are in the HTML)."""
     html_path = (site / chapter).with_suffix(".html")
@@ -191,10 +333,28 @@ def page_weight(site: Path, chapter: str) -> int:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_page_works_in_a_browser(built_site, serve, browser, chapter):
     base = serve(built_site)
-    page, problems = open_page(browser, base + chapter + ".html")
-    problems += chapter_problems(page, expectations(chapter))
+    page, problems = open_page(browser, base + chapter + ".html", viewport=DESKTOP)
+    problems += chapter_problems(page, expectations(chapter), built_site)
     page.close()
     assert not problems, f"{chapter}:\n- " + "\n- ".join(problems)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_equations_fit_a_phone(built_site, serve, browser, chapter):
+    page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
+    problems += equation_problems(page)[0]
+    page.close()
+    assert not problems, f"{chapter}:\n- " + "\n- ".join(problems)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_site_without_solutions_shows_none(built_site_without_solutions, serve, browser, chapter):
+    leaks = solution_leaks(built_site_without_solutions, chapter)
+    page, problems = open_page(browser, serve(built_site_without_solutions) + chapter + ".html", viewport=DESKTOP)
+    page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+    shown = page.locator("article div.solution, article .coding-solution").count()
+    page.close()
+    assert not leaks + problems and shown == 0, f"{chapter}: {shown} solutions shown; " + "; ".join(leaks + problems)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -238,7 +398,8 @@ def test_every_chapter_page_is_lighter_than_5_megabytes(built_site):
 
 
 def test_a_broken_page_fails_the_checks(built_site, serve, browser, tmp_path):
-    """The checks can fail: remove a figure's image and an alt text from a copy of Chapter 1."""
+    """The checks can fail: in a copy of Chapter 1, remove a figure's image and an alt text, unfold
+    a written and a coding solution, and shrink a figure to half its size."""
     chapter = CHAPTERS[0]
     broken = tmp_path / "site"
     shutil.copytree(built_site, broken)
@@ -247,12 +408,49 @@ def test_a_broken_page_fails_the_checks(built_site, serve, browser, tmp_path):
     images = re.findall(r'<figure[^>]*>.*?<img[^>]+src="([^"]+)"', html, flags=re.S)
     (html_path.parent / images[0]).unlink()
     html = re.sub(r'(<figure[^>]*>.*?<img[^>]+)alt="[^"]*"', r'\1alt=""', html, count=1, flags=re.S)
-    undropped = html.replace('<div class="solution dropdown admonition"', '<div class="solution admonition"', 1)
-    html_path.write_text(undropped)
-    page, problems = open_page(browser, serve(broken) + chapter + ".html")
-    problems += chapter_problems(page, expectations(chapter))
+    html = html.replace('<div class="solution dropdown admonition"', '<div class="solution admonition"', 1)
+    coding = html.index("coding-solution")
+    html = html[:coding] + html[coding:].replace('<details class="', '<details open class="', 1)
+    second_figure = [m.start() for m in re.finditer(r"<figure", html)][1]
+    html = html[:second_figure] + html[second_figure:].replace("<img ", '<img style="width: 50%" ', 1)
+    html_path.write_text(html)
+    page, problems = open_page(browser, serve(broken) + chapter + ".html", viewport=DESKTOP)
+    problems += chapter_problems(page, expectations(chapter), broken)
     page.close()
     text = "\n".join(problems)
     assert "HTTP 404" in text and "has no loaded image" in text, text
     assert "lacks a real alt text" in text, text
-    assert "visible before it is clicked" in text, text
+    assert "solution 1 is visible before it is clicked" in text, text
+    assert "coding solution 1 is visible before it is clicked" in text, text
+    assert "is shown at 50% of its size" in text, text
+
+
+def test_a_page_with_wide_equations_fails_the_phone_check(built_site, serve, browser, tmp_path):
+    """The equation check can fail: add long equations to a copy of Chapter 1, and move its
+    equation numbers onto the formulas."""
+    chapter = CHAPTERS[0]
+    broken = tmp_path / "site"
+    shutil.copytree(built_site, broken)
+    html_path = (broken / chapter).with_suffix(".html")
+    wide = '<div class="math notranslate nohighlight">\\[' + " + ".join(f"x_{{{k}}}^2" for k in range(60)) + "\\]</div>"
+    covering = "<style>div.math { position: relative; } div.math span.eqno { position: absolute; left: 2em; }</style>"
+    html = html_path.read_text().replace("</article>", wide * 40 + "</article>", 1)
+    html_path.write_text(html.replace("</head>", covering + "</head>", 1))
+    page, _ = open_page(browser, serve(broken) + chapter + ".html", viewport=PHONE)
+    problems, counts = equation_problems(page)
+    page.close()
+    text = "\n".join(problems)
+    assert "display equations scroll sideways at 390 px" in text and len(counts["scrolling"]) >= 40, text
+    assert "its number covers the formula" in text, text
+
+
+def test_a_site_leaking_a_solution_fails_the_check(built_site_without_solutions, tmp_path):
+    """The no-solutions check can fail: put one solution line back on a copy of each page."""
+    broken = tmp_path / "site"
+    shutil.copytree(built_site_without_solutions, broken)
+    for chapter in CHAPTERS:
+        assert not solution_leaks(broken, chapter)
+        line = expectations(chapter)["solution_lines"][0]
+        html_path = (broken / chapter).with_suffix(".html")
+        html_path.write_text(html_path.read_text().replace("</article>", f"<p>{line}</p></article>", 1))
+        assert any(line in leak for leak in solution_leaks(broken, chapter)), chapter

@@ -4,11 +4,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import json  # noqa: E402
 import re  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import matplotlib as mpl  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from optimlab import landscapes, optimizers, plots, train  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def runs():
@@ -44,3 +50,34 @@ def test_animation_loads_nothing_from_the_network_and_draws_its_own_icons():
     assert "maxcdn" not in html and not re.search(r'<link[^>]+href="https?://', html)
     assert 'class="fa ' not in html, "icons must not depend on Font Awesome"
     assert html.count('<span aria-hidden="true">') == 9 and "\u25b6" in html
+
+
+def test_figures_are_no_wider_than_the_text_column():
+    with pytest.raises(ValueError, match="at most the text column"):
+        plots.new_figure(width=plots.TEXT_WIDTH + 0.5)
+    fig, _ = plots.new_figure()
+    assert fig.get_figwidth() == plots.TEXT_WIDTH
+    plt.close(fig)
+
+
+def test_the_style_sets_no_font_below_the_smallest():
+    plots.use_book_style()
+    keys = ["font.size", "axes.labelsize", "axes.titlesize", "xtick.labelsize", "ytick.labelsize",
+            "legend.fontsize", "legend.title_fontsize", "figure.titlesize"]
+    points = {key: mpl.font_manager.FontProperties(size=mpl.rcParams[key]).get_size_in_points() for key in keys}
+    small = {key: size for key, size in points.items() if size < plots.SMALLEST_FONT_PT}
+    assert not small, f"fonts below {plots.SMALLEST_FONT_PT} pt in the book's style: {small}"
+
+
+_EXPLICIT_FONT = re.compile(r"\b(?:fontsize|labelsize)\s*=\s*(\d+(?:\.\d+)?)\b")
+
+
+def test_no_code_sets_a_font_below_the_smallest():
+    """Explicit font sizes in the package and the chapters respect plots.SMALLEST_FONT_PT."""
+    sources = {path.name: path.read_text() for path in (ROOT / "code" / "optimlab").rglob("*.py")}
+    for path in (ROOT / "chapters").glob("*.ipynb"):
+        cells = json.loads(path.read_text())["cells"]
+        sources[path.name] = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    small = [f"{name}: {m.group(0)}" for name, text in sources.items() for m in _EXPLICIT_FONT.finditer(text)
+             if float(m.group(1)) < plots.SMALLEST_FONT_PT]
+    assert not small, f"font sizes below {plots.SMALLEST_FONT_PT} pt: {small}"
