@@ -102,3 +102,18 @@ def test_every_bibliography_entry_is_cited_and_every_citation_exists():
     cited = _cited_keys()
     assert cited - entries == set(), f"cited but not in references.bib: {sorted(cited - entries)}"
     assert entries - cited == set(), f"in references.bib but cited nowhere: {sorted(entries - cited)}"
+
+
+_GREEK = "theta|alpha|beta|sigma|kappa|lambda|epsilon|gamma|delta|phi|mu"
+_PLAIN_MATH = re.compile(rf"\b(?:{_GREEK})(?:_\w+)?\b|\b\w_\w|\^\d")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_captions_typeset_their_math(path):
+    """Figure captions write math as the prose does ($\\theta_0$), not as plain text (theta_0)."""
+    plain = []
+    for cell in json.loads(path.read_text())["cells"]:
+        caption = cell["metadata"].get("mystnb", {}).get("figure", {}).get("caption", "")
+        outside_math = re.sub(r"\$[^$]*\$", " ", caption)
+        plain += [f"{m.group(0)!r} in: {caption[:80]}" for m in _PLAIN_MATH.finditer(outside_math)]
+    assert not plain, f"{path.name}: plain-text math in figure captions:\n" + "\n".join(plain)

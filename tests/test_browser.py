@@ -156,11 +156,14 @@ def chapter_problems(page, expect: dict, site: Path | None = None) -> list[str]:
         const img = f.querySelector('img');
         return {img: !!img, loaded: !!img && img.complete && img.naturalWidth > 0,
                 alt: img ? (img.getAttribute('alt') || '').trim() : '',
-                caption: (f.querySelector('figcaption') || {}).textContent || ''};
+                caption: (f.querySelector('figcaption') || {}).textContent || '',
+                numbered: !!f.querySelector('figcaption .caption-number')};
     })""")
     if len(figures) != expect["figures"]:
         problems.append(f"{len(figures)} figures on the page, the notebook declares {expect['figures']}")
     for i, fig in enumerate(figures, 1):
+        if not fig["numbered"]:
+            problems.append(f"figure {i} has no number")
         if not fig["loaded"]:
             problems.append(f"figure {i} has no loaded image")
         if len(fig["alt"]) < 15:
@@ -194,6 +197,9 @@ def chapter_problems(page, expect: dict, site: Path | None = None) -> list[str]:
         problems.append(f"{animations.count()} animations on the page, the notebook makes {expect['animations']}")
     for i in range(animations.count()):
         animation = animations.nth(i)
+        numbered = "a => !!a.closest('figure') && !!a.closest('figure').querySelector('.caption-number')"
+        if not animation.evaluate(numbered):
+            problems.append(f"animation {i + 1} has no numbered caption")
         buttons = animation.locator("button")
         frame = animation.locator("img")
         before = frame.get_attribute("src")
