@@ -176,20 +176,8 @@ def chapter_problems(page, expect: dict, site: Path | None = None) -> list[str]:
     if unlabelled:
         problems.append(f"images without alt text: {unlabelled}")
 
-    solutions = page.locator("article div.solution")
-    if solutions.count() != expect["solutions"]:
-        problems.append(f"{solutions.count()} solutions on the page, the notebook has {expect['solutions']}")
-    for i in range(solutions.count()):
-        solution = solutions.nth(i)
-        body = solution.locator(":scope > :not(.admonition-title)").first
-        if body.is_visible():
-            problems.append(f"solution {i + 1} is visible before it is clicked")
-            continue
-        solution.locator("button.toggle-button").click()
-        page.wait_for_timeout(100)
-        if not body.is_visible():
-            problems.append(f"solution {i + 1} does not open on click")
-
+    problems += hidden_until_clicked(page, "article div.solution", ":scope > :not(.admonition-title)",
+                                     "button.toggle-button", "solution", expect["solutions"])
     problems += coding_solution_problems(page, expect["coding_solutions"])
 
     animations = page.locator("article div.animation")
@@ -220,22 +208,29 @@ def chapter_problems(page, expect: dict, site: Path | None = None) -> list[str]:
     return problems
 
 
+def hidden_until_clicked(page, boxes: str, body: str, toggle: str, name: str, expected: int) -> list[str]:
+    """The ``expected`` elements matching ``boxes`` each hide their ``body`` until ``toggle`` is clicked."""
+    problems = []
+    found = page.locator(boxes)
+    if found.count() != expected:
+        problems.append(f"{found.count()} {name}s on the page, the notebook has {expected}")
+    for i in range(found.count()):
+        box = found.nth(i)
+        content = box.locator(body).first
+        if content.is_visible():
+            problems.append(f"{name} {i + 1} is visible before it is clicked")
+            continue
+        box.locator(toggle).first.click()
+        page.wait_for_timeout(100)
+        if not content.is_visible():
+            problems.append(f"{name} {i + 1} does not open on click")
+    return problems
+
+
 def coding_solution_problems(page, expected: int) -> list[str]:
     """Each coding solution folded behind a toggle that opens on click; no nbgrader marker shows."""
-    problems = []
-    folded = page.locator("article .coding-solution details.hide")
-    if folded.count() != expected:
-        problems.append(f"{folded.count()} folded coding solutions on the page, the notebook has {expected}")
-    for i in range(folded.count()):
-        toggle = folded.nth(i)
-        code = toggle.locator("div.cell_input")
-        if code.is_visible():
-            problems.append(f"coding solution {i + 1} is visible before it is clicked")
-            continue
-        toggle.locator("summary").click()
-        page.wait_for_timeout(100)
-        if not code.is_visible():
-            problems.append(f"coding solution {i + 1} does not open on click")
+    problems = hidden_until_clicked(page, "article .coding-solution details.hide", "div.cell_input", "summary",
+                                    "coding solution", expected)
     if "SOLUTION" in page.locator("article").inner_text():
         problems.append("nbgrader's BEGIN/END SOLUTION markers show on the page")
     return problems
