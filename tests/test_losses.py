@@ -43,6 +43,57 @@ def test_gaussian_nll_accepts_per_example_sigma():
     assert losses.gaussian_nll(pred, target, sigma) == pytest.approx(value, rel=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(7,), (4, 3)])
+def test_mae_matches_torch(shape):
+    pred, target = rng.normal(size=shape), rng.normal(size=shape)
+    value, grad = torch_value_and_grad(F.l1_loss, pred, T(target))
+    assert losses.mae(pred, target) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(losses.mae_grad(pred, target), grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize("delta", [0.1, 1.0, 2.5])
+def test_huber_matches_torch(delta):
+    # residuals of every size, so both the quadratic and the linear branch are exercised
+    pred, target = rng.normal(0, 2, size=15), rng.normal(0, 1, size=15)
+    value, grad = torch_value_and_grad(lambda p: F.huber_loss(p, T(target), delta=delta), pred)
+    assert losses.huber(pred, target, delta) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(losses.huber_grad(pred, target, delta), grad, rtol=1e-12)
+
+
+def test_robust_gradients_at_the_kinks_follow_torch():
+    """|r| has no derivative at 0: the book, like torch, uses 0; Huber's gradient is continuous at delta."""
+    pred, target = np.array([1.0, 2.0, -3.0, 0.5]), np.array([1.0, 1.0, -2.0, 0.5])  # r = 0, 1, -1, 0
+    _, grad = torch_value_and_grad(F.l1_loss, pred, T(target))
+    np.testing.assert_array_equal(losses.mae_grad(pred, target), grad)
+    assert losses.mae_grad(pred, target)[[0, 3]].tolist() == [0.0, 0.0]
+    _, grad = torch_value_and_grad(lambda p: F.huber_loss(p, T(target), delta=1.0), pred)
+    np.testing.assert_allclose(losses.huber_grad(pred, target, 1.0), grad, rtol=1e-15)
+
+
+def test_huber_interpolates_between_squared_and_absolute_error():
+    """Half the MSE for residuals within delta; delta * (MAE - delta / 2) for residuals beyond it."""
+    small, large = rng.uniform(-0.9, 0.9, 10), rng.choice([-1, 1], 10) * rng.uniform(1.1, 5.0, 10)
+    zero = np.zeros(10)
+    assert losses.huber(small, zero) == pytest.approx(0.5 * losses.mse(small, zero), rel=1e-14)
+    assert losses.huber(large, zero) == pytest.approx(losses.mae(large, zero) - 0.5, rel=1e-14)
+    assert np.max(np.abs(losses.huber_grad(large, zero, 0.7))) == pytest.approx(0.7 / 10)
+
+
+@pytest.mark.parametrize("name", ["mae", "huber"])
+def test_line_model_uses_the_robust_losses(name):
+    """models.Line looks losses up by name: its gradient for MAE and Huber matches torch.autograd."""
+    from optimlab import models
+
+    x, y, theta = rng.uniform(0, 2, 12), rng.normal(size=12), np.array([0.3, -0.4])
+    loss, grad = models.Line().loss_and_grad(name, x, y, theta)
+    torch_loss = {"mae": F.l1_loss, "huber": F.huber_loss}[name]
+    params = T(theta).requires_grad_(True)
+    value = torch_loss(params[0] + params[1] * T(x), T(y))
+    value.backward()
+    assert loss == pytest.approx(value.item(), rel=1e-12)
+    np.testing.assert_allclose(grad, params.grad.numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("scale", [1.0, 30.0, 1e3])
 def test_bce_with_logits_matches_torch(scale):
     logits, targets = scale * rng.normal(size=12), rng.uniform(0, 1, 12)
@@ -102,6 +153,10 @@ GRADIENT_CASES = {
     "gaussian_nll": (lambda p, t: losses.gaussian_nll(p, t, 0.7),
                      lambda p, t: losses.gaussian_nll_grad(p, t, 0.7),
                      lambda: (rng.normal(size=6), rng.normal(size=6))),
+    "mae": (losses.mae, losses.mae_grad, lambda: (rng.normal(size=6), rng.normal(size=6))),
+    "huber": (lambda p, t: losses.huber(p, t, 0.8),
+              lambda p, t: losses.huber_grad(p, t, 0.8),
+              lambda: (rng.normal(0, 2, 8), rng.normal(size=8))),
     "bce_with_logits": (losses.bce_with_logits, losses.bce_with_logits_grad,
                         lambda: (rng.normal(0, 3, 6), rng.uniform(0, 1, 6))),
     "cross_entropy": (losses.cross_entropy, losses.cross_entropy_grad,
@@ -142,6 +197,15 @@ def test_losses_stay_finite_for_huge_logits():
     (lambda: losses.mse(["a"], [1.0]), "numeric"),
     (lambda: losses.gaussian_nll([1.0], [1.0], sigma=0.0), "sigma"),
     (lambda: losses.gaussian_nll([1.0, 2.0], [1.0, 2.0], sigma=[1.0, 1.0, 1.0]), "sigma"),
+    (lambda: losses.mae([1.0, 2.0], [1.0]), "shape"),
+    (lambda: losses.mae_grad([np.inf], [1.0]), "non-finite"),
+    (lambda: losses.mae([], []), "empty"),
+    (lambda: losses.huber([1.0], [1.0], delta=0.0), "delta"),
+    (lambda: losses.huber([1.0], [1.0], delta=-1.0), "delta"),
+    (lambda: losses.huber_grad([1.0], [1.0], delta=np.nan), "delta"),
+    (lambda: losses.huber_grad([1.0], [1.0], delta=[1.0, 2.0]), "delta"),
+    (lambda: losses.huber([[1.0]], [1.0]), "shape"),
+    (lambda: losses.loss_and_grad_functions("l1"), "unknown loss"),
     (lambda: losses.bce_with_logits([0.0], [1.5]), "probabilities"),
     (lambda: losses.bce_with_logits([0.0, 1.0], [1.0]), "shape"),
     (lambda: losses.cross_entropy([[0.0, 1.0]], [2]), r"\[0, 2\)"),

@@ -18,6 +18,10 @@ __all__ = [
     "mse_grad",
     "gaussian_nll",
     "gaussian_nll_grad",
+    "mae",
+    "mae_grad",
+    "huber",
+    "huber_grad",
     "sigmoid",
     "softplus",
     "bce_with_logits",
@@ -89,6 +93,55 @@ def gaussian_nll_grad(pred, target, sigma=1.0) -> np.ndarray:
     pred, target = _pred_and_target(pred, target, "gaussian_nll_grad")
     sigma = _sigma_like(sigma, pred, "gaussian_nll_grad")
     return (pred - target) / (sigma**2 * pred.size)
+
+
+# --------------------------------------------------------------------------- robust regression losses
+def mae(pred, target) -> float:
+    """Mean absolute error, ``mean(|pred - target|)`` (Chapter 1, eq. ``eq-mae``).
+
+    The negative log-likelihood of Laplace noise with a fixed scale, up to a constant and a
+    positive factor (eq. ``eq-laplace-nll``); equals ``torch.nn.functional.l1_loss``.
+    """
+    pred, target = _pred_and_target(pred, target, "mae")
+    return float(np.mean(np.abs(pred - target)))
+
+
+def mae_grad(pred, target) -> np.ndarray:
+    """Gradient of :func:`mae` with respect to ``pred``: ``sign(pred - target) / n``.
+
+    ``|r|`` has no derivative at ``r = 0``; like torch (whose ``sign(0)`` is 0), the book uses 0
+    there, a valid subgradient.
+    """
+    pred, target = _pred_and_target(pred, target, "mae_grad")
+    return np.sign(pred - target) / pred.size
+
+
+def _delta(delta, where: str) -> float:
+    return v.positive_number(delta, "delta", where)
+
+
+def huber(pred, target, delta=1.0) -> float:
+    """Huber's loss, the mean of ``r^2 / 2`` for ``|r| <= delta`` and ``delta (|r| - delta / 2)`` beyond,
+    with ``r = pred - target`` (Chapter 1, eq. ``eq-huber``; Huber 1964).
+
+    Quadratic near zero like half the squared error, linear in the tails like the absolute error
+    times ``delta``; equals ``torch.nn.functional.huber_loss(pred, target, delta=delta)``.
+    """
+    pred, target = _pred_and_target(pred, target, "huber")
+    delta = _delta(delta, "huber")
+    size = np.abs(pred - target)
+    per_example = np.where(size <= delta, 0.5 * size**2, delta * (size - 0.5 * delta))
+    return float(np.mean(per_example))
+
+
+def huber_grad(pred, target, delta=1.0) -> np.ndarray:
+    """Gradient of :func:`huber` with respect to ``pred``: ``clip(pred - target, -delta, delta) / n``.
+
+    Each example pulls with a force of at most ``delta / n``, however far its target lies.
+    """
+    pred, target = _pred_and_target(pred, target, "huber_grad")
+    delta = _delta(delta, "huber_grad")
+    return np.clip(pred - target, -delta, delta) / pred.size
 
 
 # --------------------------------------------------------------------------- binary outputs
@@ -231,14 +284,20 @@ def kl_divergence_grad(p, q) -> np.ndarray:
 _PAIRS = {
     "mse": (mse, mse_grad),
     "gaussian_nll": (gaussian_nll, gaussian_nll_grad),
+    "mae": (mae, mae_grad),
+    "huber": (huber, huber_grad),
     "bce_with_logits": (bce_with_logits, bce_with_logits_grad),
     "cross_entropy": (cross_entropy, cross_entropy_grad),
 }
 
 
 def loss_and_grad_functions(name: str):
-    """The pair ``(loss, loss_grad)`` for a loss named ``"mse"``, ``"gaussian_nll"``,
-    ``"bce_with_logits"`` or ``"cross_entropy"`` (models and training loops use this)."""
+    """The pair ``(loss, loss_grad)`` for a loss named ``"mse"``, ``"gaussian_nll"``, ``"mae"``,
+    ``"huber"``, ``"bce_with_logits"`` or ``"cross_entropy"`` (models and training loops use this).
+
+    Losses with a parameter use its default here: ``sigma=1`` for ``gaussian_nll``, and
+    ``delta=1`` (torch's default) for ``huber``.
+    """
     if name not in _PAIRS:
         raise ValueError(f"unknown loss {name!r}; choose one of {sorted(_PAIRS)}")
     return _PAIRS[name]

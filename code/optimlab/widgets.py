@@ -89,12 +89,13 @@ def gaussian_likelihood_explorer(data, slope=0.5, intercept=0.5, sigma=0.5):
         left.legend(loc="upper left")
         curve = [losses.gaussian_nll(intercept + s * x, y, sigma) for s in slopes]
         right.plot(slopes, curve, color=COLORS[2])
-        mark_minimum(right, slopes, curve, color=COLORS[2], label=r"best $\theta_1$ = {}")
+        best = mark_minimum(right, slopes, curve, color=COLORS[2])
+        right.plot([], [], "o", color=COLORS[2], label=rf"best $\theta_1$ = {best:.2f}")
         right.plot([slope], [nll], "s", color=COLORS[1], markersize=8, label="current line")
         right.set_xlabel(r"slope $\theta_1$")
         right.set_ylabel("mean NLL")
         right.set_title(f"mean NLL = {nll:.3f}")
-        right.legend(loc="upper right")
+        right.legend(loc="upper center", frameon=True, facecolor="white", framealpha=0.9)
         return fig
 
     controls = {
