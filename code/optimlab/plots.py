@@ -53,6 +53,9 @@ _STYLE = {
     "lines.linewidth": 2.0,
     "font.size": 11,
     "figure.constrained_layout.use": True,
+    # Jupyter saves figures with a tight bounding box; a thin pad keeps a TEXT_WIDTH figure inside
+    # the column (the default 0.1 in on each side would make it 690 px and shrink it on the page)
+    "savefig.pad_inches": 0.01,
 }
 
 

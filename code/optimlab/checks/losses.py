@@ -71,7 +71,3 @@ def check_log_softmax(fn) -> None:
             raise CheckFailed("you normalized each column; normalize each row (axis=-1), one row per example.")
         raise CheckFailed(f"for logits {logits.tolist()} expected {want.tolist()}, got {got.tolist()}.")
     _passed("check_log_softmax", len(cases))
-
-
-# =========================================================================== Chapter 2
-# (Chapter 2: gradient descent. Add this chapter's checks below this line.)
