@@ -13,10 +13,10 @@ from conftest import explorer_bundle  # noqa: E402
 from optimlab import backprop, gradcheck, models, widgets  # noqa: E402
 from optimlab.backprop import Graph  # noqa: E402
 
-# Every derivative listed on the NPFL114 slide "Backpropagation Example".
-SLIDE = {
+# Every derivative of the worked example of Chapter 3 (the same as in the NPFL114 lecture's example).
+EXAMPLE_DERIVATIVES = {
     "o": 6, "w7": 24, "w8": 0, "w9": 30, "w1": -6, "w2": -12, "w3": 0, "w4": 0, "w5": 12, "w6": 24,
-    "h1": -6, "h2": 18, "h3": 12, "i1": -6, "i2": 0, "i3": 12, "x1": 0, "x2": 18,
+    "h1": -6, "h2": 18, "h3": 12, "a1": -6, "a2": 0, "a3": 12, "x1": 0, "x2": 18,
 }
 
 
@@ -42,22 +42,15 @@ def mixed_torch(x, y, z):
     return (e * x) ** 2 + a
 
 
-def test_worked_example_reproduces_every_number_on_the_slide():
+def test_worked_example_gives_every_derivative_of_the_chapter():
     graph = backprop.worked_example()
     graph.backward()
-    for name, expected in SLIDE.items():
+    for name, expected in EXAMPLE_DERIVATIVES.items():
         assert graph.derivative(name) == pytest.approx(expected, abs=1e-12), name
-    assert graph.node("L").value == 9.0 and graph.node("o").value == 6.0
-    assert graph.node("i2").value < 0  # strictly: the slide's overlapping ReLU derivative is then unambiguous
-
-
-@pytest.mark.parametrize("t", [-1.0, 0.0, 1.0, 2.5])
-def test_the_whole_family_of_first_layers_fits_the_slide(t):
-    weights = (2 * t, 2 - t, -3.0, 0.5, t, (5 - t) / 2, -1.0, 3.0, 2.0)
-    graph = backprop.worked_example(weights=weights)
-    graph.backward()
-    for name, expected in SLIDE.items():
-        assert graph.derivative(name) == pytest.approx(expected, abs=1e-12), (t, name)
+    values = {name: graph.node(name).value for name in ("a1", "a2", "a3", "h1", "h2", "h3", "o", "y", "L")}
+    assert values == {"a1": 4, "a2": -1, "a3": 5, "h1": 4, "h2": 0, "h3": 5, "o": 6, "y": 3, "L": 9}
+    assert graph.node("a2").value < 0  # strictly: the ReLU convention at 0 then does not matter
+    assert len(graph) == 30 and graph.nodes[-1].name == "L"
 
 
 @pytest.mark.parametrize("point", [(0.7, -1.3, 0.4), (1.5, 0.2, -0.3), (-0.4, -0.9, 1.1)])
@@ -88,18 +81,18 @@ def test_backward_matches_finite_differences():
 
 
 def test_intermediate_derivatives_match_torch_retain_grad():
-    graph = backprop.worked_example(x1=0.5, x2=-1.5, weights=np.linspace(-1.2, 1.3, 9), gold=0.3)
+    graph = backprop.worked_example(x1=0.5, x2=-1.5, weights=np.linspace(-1.2, 1.3, 9), y=0.3)
     graph.backward()
     x = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.5, -1.5)]
     w = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in np.linspace(-1.2, 1.3, 9)]
-    i = [w[2 * j] * x[0] + w[2 * j + 1] * x[1] for j in range(3)]
-    h = [torch.relu(t) for t in i]
+    a = [w[2 * j] * x[0] + w[2 * j + 1] * x[1] for j in range(3)]
+    h = [torch.relu(t) for t in a]
     o = w[6] * h[0] + w[7] * h[1] + w[8] * h[2]
-    for t in (*i, *h, o):
+    for t in (*a, *h, o):
         t.retain_grad()
     ((o - 0.3) ** 2).backward()
-    names = ["i1", "i2", "i3", "h1", "h2", "h3", "o"]
-    for name, t in zip(names, (*i, *h, o), strict=True):
+    names = ["a1", "a2", "a3", "h1", "h2", "h3", "o"]
+    for name, t in zip(names, (*a, *h, o), strict=True):
         assert graph.derivative(name) == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-14), name
     for k in range(9):
         assert graph.derivative(f"w{k + 1}") == pytest.approx(w[k].grad.item(), rel=1e-12, abs=1e-14)
@@ -124,6 +117,17 @@ def test_relu_derivative_at_the_kink_is_zero_like_torch():
     assert a.grad == t.grad.item() == 0.0
 
 
+def test_backward_visits_every_node_before_the_output_once_in_reverse_order():
+    """g^(N) = 1 and g^(i) for i = N-1, ..., 1: the first node gets a derivative too (no off-by-one)."""
+    g = Graph()
+    first = g.input("first", 2.0)
+    g.square(g.mul(first, g.input("c", 3.0)))
+    grads = g.backward()
+    assert grads[-1] == 1.0
+    assert first.grad == pytest.approx(2 * 6.0 * 3.0)  # d(3 u)^2/du = 18 u
+    assert grads[0] == first.grad
+
+
 def test_backward_from_an_intermediate_node_and_forward_with_new_inputs():
     g = Graph()
     w, x = g.input("w", 3.0), g.input("x", 2.0)
@@ -146,7 +150,9 @@ def test_table_lists_every_node_with_its_derivative():
     assert "dL/dnode" not in before
     graph.backward()
     text = graph.table()
-    assert "dL/dnode" in text and all(name in text for name in ("x1", "w9", "gold", "i2", "h3", "o", "L"))
+    assert "dL/dnode" in text and all(name in text for name in ("x1", "w9", "y", "a2", "h3", "o", "L"))
+    numbers = [int(line.split()[0]) for line in text.splitlines()[2:]]
+    assert numbers == list(range(1, len(graph) + 1))  # the table numbers the nodes from 1, as the chapter
     assert len(text.splitlines()) == len(graph) + 2
     assert graph.derivatives()["x2"] == 18.0
     assert len(graph.table(["w1", "w2"]).splitlines()) == 4
@@ -202,3 +208,31 @@ def test_backprop_explorer_redraws_and_revives_the_dead_unit():
 def test_network_figure_without_numbers_needs_no_backward_pass():
     figure = widgets.network_figure(backprop.worked_example(), numbers=False)
     assert len(figure.axes) == 1
+
+
+@pytest.mark.parametrize("setting", [{}, {"x1": -1.75, "x2": 2.75, "w3": -2.75, "y": -2.75},
+                                     {"x1": 3.0, "x2": 3.0, "w3": 4.0, "y": -3.0}])
+def test_network_figure_fits_every_text_in_its_box(setting):
+    """No text of the drawing crosses the edge of its box or of the figure, for extreme slider values."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    graph = backprop.worked_example()
+    graph.forward(**setting)
+    graph.backward()
+    figure = widgets.network_figure(graph)
+    assert figure.get_figwidth() <= widgets.TEXT_WIDTH
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ax = figure.axes[0]
+    boxes = [patch.get_window_extent(renderer) for patch in ax.patches if isinstance(patch, FancyBboxPatch)]
+    assert len(boxes) == 7
+    page = figure.bbox
+    for text in ax.texts:
+        extent = text.get_window_extent(renderer)
+        assert page.x0 <= extent.x0 and extent.x1 <= page.x1, text.get_text()
+        inside = [box for box in boxes if box.x0 <= extent.x0 + 1 and extent.x1 - 1 <= box.x1
+                  and box.y0 <= extent.y0 + 1 and extent.y1 - 1 <= box.y1]
+        overlapping = [box for box in boxes if box.overlaps(extent)]
+        assert inside or not overlapping, f"{text.get_text()!r} crosses the edge of a box"
+    plt.close(figure)

@@ -1,17 +1,19 @@
 """A scalar computational graph with forward propagation and backpropagation (Chapter 3).
 
 A teaching implementation of the two algorithms of Chapter 3, on a graph whose nodes hold
-single numbers. The nodes ``u^(1), ..., u^(n)`` are numbered in the order they are created.
+single numbers. The N nodes ``u^(1), ..., u^(N)`` are numbered in the order they are created.
 A node can only be built from nodes that already exist, so this numbering is a topological
-order: every predecessor of ``u^(i)`` has a smaller number than ``u^(i)``.
+order: every predecessor of ``u^(i)`` has a smaller number than ``u^(i)``. Python counts from
+0, so node ``u^(i)`` sits at position ``i - 1`` of the graph's lists; :meth:`Graph.table`
+prints the book's numbers, from 1.
 
-* **Forward propagation** (eq. ``eq-forward-graph``): for ``i = 1, ..., n`` compute
-  ``u^(i) = f^(i)(values of the predecessors P(u^(i)))``, and along the way the *local*
+* **Forward propagation** (eq. ``eq-forward-graph``): for ``i = 1, ..., N`` compute
+  ``u^(i) = f^(i)(values of the predecessors Pa(u^(i)))``, and along the way the *local*
   partial derivatives of ``f^(i)`` with respect to each of its arguments.
-* **Backpropagation**, the "simple variant" of the NPFL114 slides (eq. ``eq-backprop-graph``):
-  ``g^(n) = 1`` and, for ``i = n-1, ..., 1``,
+* **Backpropagation**, the "simple variant" of the NPFL114 lecture (eq. ``eq-backprop-graph``):
+  ``g^(N) = 1`` and, for ``i = N-1, ..., 1``,
   ``g^(i) = sum over the successors j of i of g^(j) * du^(j)/du^(i)``,
-  so that ``g^(i)`` is the derivative of the output ``u^(n)`` with respect to ``u^(i)``.
+  so that ``g^(i)`` is the derivative of the output ``u^(N)`` with respect to ``u^(i)``.
 
 Example (the loss ``(w x - y)^2`` of one example)::
 
@@ -206,7 +208,7 @@ class Graph:
 
     @property
     def nodes(self) -> list[Node]:
-        """All nodes, in topological order ``u^(1), ..., u^(n)``."""
+        """All nodes, in topological order ``u^(1), ..., u^(N)``."""
         return [Node(self, i) for i in range(len(self))]
 
     # ------------------------------------------------------------------ the two passes
@@ -214,20 +216,20 @@ class Graph:
         """Forward propagation (Chapter 3, eq. ``eq-forward-graph``).
 
         Keyword arguments first set input nodes to new values, e.g.
-        ``graph.forward(x1=0.5)``. Then, for i = 1, ..., n in topological
-        order, each computed node is evaluated from its predecessors' values,
-        together with its local partial derivatives. Returns u^(n).
+        ``graph.forward(x1=0.5)``. Then every computed node, in topological
+        order, is evaluated from its predecessors' values, together with its
+        local partial derivatives. Returns the value of the last node.
         """
         if not self._names:
             raise ValueError("Graph.forward: the graph is empty")
         for name, value in inputs.items():
             self._set_input(name, value)
-        for i in range(len(self)):
+        for i in range(len(self)):          # position i holds node u^(i+1)
             if self._ops[i] == "input":
                 continue
             fn, partials = OPERATIONS[self._ops[i]]
-            args = [self._values[j] for j in self._preds[i]]   # A^(i)
-            self._values[i] = float(fn(*args))                 # u^(i)
+            args = [self._values[j] for j in self._preds[i]]   # the arguments A
+            self._values[i] = float(fn(*args))                 # the node's value
             self._partials[i] = tuple(float(d) for d in partials(*args))
         self._grads = None          # derivatives of the old values are stale
         return self._values[-1]
@@ -240,8 +242,9 @@ class Graph:
         self._values[i] = _number(value, f"Graph.forward: the value of {name!r}")
 
     def _local(self, j: int, i: int) -> float:
-        """du^(j)/du^(i): the sum of node j's local partials over those of
-        its arguments that are node i (0 if none; mul(x, x) has x twice)."""
+        """The local derivative of the node at position j with respect to the
+        node at position i: the sum of j's local partials over those of its
+        arguments that are i (0 if none; mul(x, x) has x twice)."""
         pairs = zip(self._preds[j], self._partials[j], strict=True)
         return sum((d for k, d in pairs if k == i), 0.0)
 
@@ -256,20 +259,21 @@ class Graph:
     def backward(self, output=None) -> np.ndarray:
         """Backpropagation, simple variant (Chapter 3, eq-backprop-graph).
 
-        ``output`` (a node or its name; by default the last node) is u^(n).
-        Returns g with g[i] = du^(n)/du^(i) for every node (0 for nodes that
-        do not influence the output) and keeps it for ``derivative``.
+        ``output`` (a node or its name; by default the last node) is u^(N).
+        Returns the array g of every node's derivative du^(N)/du^(i), stored
+        at the node's position i - 1 (0 for nodes that do not influence the
+        output), and keeps it for ``derivative``.
         """
         if not self._names:
             raise ValueError("Graph.backward: the graph is empty")
-        n = len(self) - 1 if output is None else self._index(output)
-        g = np.zeros(len(self))
-        g[n] = 1.0                               # g^(n) = 1
-        for i in range(n - 1, -1, -1):           # i = n-1, ..., 1
+        last = len(self) - 1 if output is None else self._index(output)
+        g = np.zeros(len(self))                  # g[i] holds g^(i+1)
+        g[last] = 1.0                            # g^(N) = 1
+        for i in range(last - 1, -1, -1):        # nodes u^(N-1), ..., u^(1)
             g[i] = sum(g[j] * self._local(j, i)  # g^(j) du^(j)/du^(i)
                        for j in self._successors[i]
-                       if j <= n)                # successors j up to n
-        self._grads, self._output = g, n
+                       if j <= last)             # successors up to u^(N)
+        self._grads, self._output = g, last
         return g.copy()
 
     def derivative(self, node) -> float:
@@ -287,7 +291,7 @@ class Graph:
         """A text table of the nodes (all, or those in ``names``): number, name, operation, value, derivative."""
         indices = range(len(self)) if names is None else [self._index(name) for name in names]
         output = "output" if self._output is None or self._grads is None else self._names[self._output]
-        header = f"{'i':>3}  {'node':<10}{'computed as':<26}{'value':>10}{'d' + output + '/dnode':>16}"
+        header = f"{'i':>3}  {'node u(i)':<10}{'computed as':<26}{'value':>10}{'d' + output + '/dnode':>16}"
         lines = [header, "-" * len(header)]
         for i in indices:
             args = ", ".join(self._names[j] for j in self._preds[i])
@@ -297,18 +301,19 @@ class Graph:
         return "\n".join(lines)
 
 
-#: A choice of the nine weights w_1..w_9 consistent with every number on the NPFL114 slide
-#: (Chapter 3, section "A worked example"): w_1..w_6 lead into the hidden units, w_7..w_9 out.
+#: The nine weights w_1..w_9 of the book's worked example (Chapter 3, eq-example-network):
+#: w_1..w_6 lead into the hidden units, w_7..w_9 out of them. With the inputs x = (1, 2) and the
+#: target y = 3 they give the derivatives of the NPFL114 lecture's worked example.
 WORKED_EXAMPLE_WEIGHTS = (2.0, 1.0, 1.0, -1.0, 1.0, 2.0, -1.0, 3.0, 2.0)
 
 
-def worked_example(x1=1.0, x2=2.0, weights=WORKED_EXAMPLE_WEIGHTS, gold=3.0):
-    """The NPFL114 worked example as a Graph (Chapter 3, eq-example-network).
+def worked_example(x1=1.0, x2=2.0, weights=WORKED_EXAMPLE_WEIGHTS, y=3.0):
+    """Chapter 3's worked example, a small ReLU network, as a Graph (eq-example-network).
 
     Two inputs, three ReLU hidden units without biases, one linear output:
-    i_j = w_(2j-1) x1 + w_(2j) x2, h_j = relu(i_j), o = w7 h1 + w8 h2 + w9 h3
-    and L = (o - gold)^2. Nodes: x1, x2, w1..w9, gold, products such as
-    w1*x1, i1..i3, h1..h3, o, o-gold and L (the last node).
+    a_j = w_(2j-1) x1 + w_(2j) x2, h_j = relu(a_j), o = w7 h1 + w8 h2 + w9 h3
+    and L = (o - y)^2. Nodes: x1, x2, w1..w9, y, products such as
+    w1*x1, a1..a3, h1..h3, o, o-y and L (the last node).
     """
     weights = tuple(weights)
     if len(weights) != 9:
@@ -317,17 +322,17 @@ def worked_example(x1=1.0, x2=2.0, weights=WORKED_EXAMPLE_WEIGHTS, gold=3.0):
     graph = Graph()
     x = [graph.input("x1", x1), graph.input("x2", x2)]
     w = [graph.input(f"w{k}", v) for k, v in enumerate(weights, start=1)]
-    target = graph.input("gold", gold)
+    target = graph.input("y", y)
     hidden = []
     for j in range(3):                        # hidden unit j + 1
         products = [graph.mul(w[2 * j + m], x[m],
                               name=f"w{2 * j + m + 1}*x{m + 1}")
                     for m in range(2)]
-        i_j = graph.add(*products, name=f"i{j + 1}")
-        hidden.append(graph.relu(i_j, name=f"h{j + 1}"))
+        a_j = graph.add(*products, name=f"a{j + 1}")
+        hidden.append(graph.relu(a_j, name=f"h{j + 1}"))
     products = [graph.mul(w[6 + j], hidden[j], name=f"w{7 + j}*h{j + 1}")
                 for j in range(3)]
     o = graph.add(*products, name="o")
-    error = graph.sub(o, target, name="o-gold")
+    error = graph.sub(o, target, name="o-y")
     graph.square(error, name="L")
     return graph

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _validate as v
 
-__all__ = ["Dataset", "linear", "gabor", "classification", "minibatches"]
+__all__ = ["Dataset", "linear", "gabor", "classification", "spirals", "minibatches"]
 
 
 class Dataset(NamedTuple):
@@ -59,6 +59,28 @@ def classification(n: int = 60, k: int = 2, spread: float = 1.0, seed: int = 0) 
     angles = 2 * np.pi * np.arange(k) / k
     centres = 2.0 * np.column_stack([np.cos(angles), np.sin(angles)])
     x = centres[labels] + spread * rng.standard_normal((n, 2))
+    return Dataset(x, labels.astype(np.int64))
+
+
+def spirals(n: int = 300, k: int = 3, noise: float = 0.2, twist: float = 4.0, seed: int = 0) -> Dataset:
+    """``n`` points in 2D on ``k`` interleaved spiral arms, with integer labels 0..k-1 (Chapter 3).
+
+    A point of class c at radius r (uniform on [0, 1]) has the angle
+    ``2 pi c / k + twist * r + noise * eps`` with eps ~ N(0, 1): each arm turns by ``twist``
+    radians from the centre to the rim. No straight line separates two neighbouring arms, so a
+    linear classifier fails where a network with a hidden layer succeeds.
+    """
+    n = _count(n, "spirals")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(f"spirals: k must be an integer number of classes >= 2, got {k!r}")
+    v.positive_number(noise, "noise", "spirals", allow_zero=True)
+    v.positive_number(twist, "twist", "spirals", allow_zero=True)
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % k
+    rng.shuffle(labels)
+    radius = rng.uniform(0.0, 1.0, size=n)
+    angle = 2 * np.pi * labels / k + twist * radius + noise * rng.standard_normal(n)
+    x = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
     return Dataset(x, labels.astype(np.int64))
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import _validate as v
 from . import losses
 
-__all__ = ["Model", "Line", "Gabor", "MLP", "activation"]
+__all__ = ["Model", "Line", "Gabor", "MLP", "activation", "init_std"]
 
 
 # --------------------------------------------------------------------------- activations
@@ -166,6 +166,37 @@ class Gabor(Model):
 
 
 # --------------------------------------------------------------------------- multilayer perceptron
+_INITS = ("lecun", "xavier", "he")
+
+
+def _check_init(init):
+    """``init`` if it names a scheme of :func:`init_std` or is a positive finite gain; else ``ValueError``."""
+    if isinstance(init, str):
+        if init not in _INITS:
+            raise ValueError(f"MLP: unknown init {init!r}; choose one of {list(_INITS)} or a positive gain such as 0.5")
+        return init
+    if isinstance(init, bool) or not isinstance(init, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(init) or init <= 0:
+        raise ValueError(f"MLP: init must be one of {list(_INITS)} or a positive finite gain, got {init!r}")
+    return float(init)
+
+
+def init_std(init, d_in: int, d_out: int) -> float:
+    """Standard deviation of the initial weights of a layer with ``d_in`` inputs and ``d_out`` outputs.
+
+    Chapter 3, eq. ``eq-init``: ``"lecun"`` sqrt(1/d_in), ``"xavier"`` sqrt(2/(d_in + d_out)),
+    ``"he"`` sqrt(2/d_in); a positive number c gives c/sqrt(d_in).
+    """
+    init = _check_init(init)
+    if isinstance(d_in, bool) or isinstance(d_out, bool) or int(d_in) != d_in or int(d_out) != d_out \
+            or d_in < 1 or d_out < 1:
+        raise ValueError(f"init_std: d_in and d_out must be positive integers, got {d_in!r} and {d_out!r}")
+    if init == "xavier":
+        return float(np.sqrt(2.0 / (d_in + d_out)))
+    gain = {"lecun": 1.0, "he": np.sqrt(2.0)}.get(init, init)
+    return float(gain / np.sqrt(d_in))
+
+
 class MLP(Model):
     """A fully connected network with a hand-written backward pass (Chapter 3).
 
@@ -175,10 +206,16 @@ class MLP(Model):
     (n, d_in), or (n,) when d_in = 1; with d_out = 1 the output has shape (n,).
 
     The parameters are one flat vector, the layers' (W, b) in order; :meth:`layers` gives views.
-    Weights start as N(0, 1/d_in) draws from ``seed``, biases at 0.
+    Biases start at 0; each weight matrix of shape (d_out, d_in) starts as N(0, s^2) draws from
+    ``seed``, with the standard deviation s set by ``init`` (Chapter 3, eq. ``eq-init``):
+
+    * ``"lecun"`` (the default): s^2 = 1 / d_in (LeCun et al., 1998);
+    * ``"xavier"``: s^2 = 2 / (d_in + d_out) (Glorot and Bengio, 2010; torch's ``xavier_normal_``);
+    * ``"he"``: s^2 = 2 / d_in (He et al., 2015; torch's ``kaiming_normal_``);
+    * a positive number c: s = c / sqrt(d_in), so ``1.0`` is ``"lecun"`` and ``sqrt(2)`` is ``"he"``.
     """
 
-    def __init__(self, sizes, activation_name: str = "tanh", seed: int = 0, params=None):
+    def __init__(self, sizes, activation_name: str = "tanh", seed: int = 0, params=None, init="lecun"):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"MLP: sizes must list at least an input and an output width, all >= 1, got {sizes}")
@@ -187,10 +224,11 @@ class MLP(Model):
         self._act, self._act_grad = activation(activation_name)
         self.shapes = [((d_out, d_in), (d_out,)) for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True)]
         self.n_params = sum(w[0] * w[1] + b[0] for w, b in self.shapes)
+        self.init = _check_init(init)
         if params is None:
             rng = np.random.default_rng(seed)
             params = np.concatenate([
-                np.concatenate([rng.normal(0.0, 1.0 / np.sqrt(w[1]), size=w).ravel(), np.zeros(b)])
+                np.concatenate([rng.normal(0.0, init_std(self.init, w[1], w[0]), size=w).ravel(), np.zeros(b)])
                 for w, b in self.shapes
             ])
         super().__init__(params)
@@ -213,20 +251,28 @@ class MLP(Model):
             raise ValueError(f"MLP: x must have shape (n, {self.sizes[0]}), got shape {x.shape}")
         return x
 
-    def forward(self, x, params=None):
+    def forward(self, x, params=None, keep_cache: bool = True):
         """Forward pass (Chapter 3, eq. ``eq-forward``).
 
-        The cache holds every layer's input and pre-activation for the backward pass.
+        The cache holds every layer's input and pre-activation for the backward pass, so its
+        size grows with the depth and the number of examples. With ``keep_cache=False`` nothing
+        is kept (prediction only, like ``torch.no_grad``): each layer's arrays can be freed as
+        soon as the next layer has been computed, and the cache returned is ``None``.
         """
         h = self._check_x(x)
         layers = self.layers(params)
         cache = []
         for depth, (W, b) in enumerate(layers):
             a = h @ W.T + b
-            cache.append((h, a))
+            if keep_cache:
+                cache.append((h, a))
             h = a if depth == len(layers) - 1 else self._act(a)
         out = h[:, 0] if self.sizes[-1] == 1 else h
-        return out, (layers, cache)
+        return out, ((layers, cache) if keep_cache else None)
+
+    def __call__(self, x, params=None) -> np.ndarray:
+        """The predictions (logits for a classifier), without keeping a cache for a backward pass."""
+        return self.forward(x, params, keep_cache=False)[0]
 
     def backward(self, cache, dpred) -> np.ndarray:
         """Backward pass (Chapter 3, eq. ``eq-backward``).

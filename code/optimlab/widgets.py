@@ -175,10 +175,13 @@ __all__ += ["network_figure", "backprop_explorer"]
 
 # Where the worked example's units sit in the drawing: (x, y) of each node.
 _NETWORK_LAYOUT = {
-    "x1": (0.0, 1.0), "x2": (0.0, -1.0),
-    "h1": (3.5, 1.9), "h2": (3.5, 0.0), "h3": (3.5, -1.9),
-    "o": (6.0, 0.0), "L": (7.8, 0.0),
+    "x1": (0.0, 1.1), "x2": (0.0, -1.1),
+    "h1": (4.55, 2.15), "h2": (4.55, 0.0), "h3": (4.55, -2.15),
+    "o": (7.85, 0.0), "L": (10.05, 0.0),
 }
+# Box widths by kind of node (the first letter of its name), in the drawing's units: wide enough
+# for the longest numbers the explorer's sliders produce.
+_BOX_WIDTH = {"x": 2.0, "h": 2.2, "o": 2.0, "L": 1.5}
 
 
 def _box(ax, xy, lines, edgecolor, width=1.5, height=0.78):
@@ -212,30 +215,32 @@ def network_figure(graph, numbers: bool = True):
     fwd, bwd = COLORS[0], COLORS[1]
 
     def fmt(v):
-        return f"{v:.3g}".replace("-", "−")
+        text = f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"   # 3 significant digits; integers from 1000 up
+        return text.replace("-", "−")
 
     if numbers:
-        fig, (ax, bars) = new_figure(nrows=2, width=TEXT_WIDTH, height=6.2, gridspec_kw={"height_ratios": [3.4, 1.5]})
+        fig, (ax, bars) = new_figure(nrows=2, width=TEXT_WIDTH, height=7.2, gridspec_kw={"height_ratios": [4.2, 1.6]})
     else:
         fig, ax = new_figure(width=TEXT_WIDTH, height=4.0)
     ax.set_axis_off()
-    ax.set(xlim=(-0.8, 8.5), ylim=(-2.6, 2.6))
+    ax.set(xlim=(-1.05, 10.85), ylim=(-2.95, 2.95))
     edges = [(f"x{m}", f"h{j}", f"w{2 * j - 2 + m}") for j in (1, 2, 3) for m in (1, 2)]
     edges += [(f"h{j}", "o", f"w{6 + j}") for j in (1, 2, 3)]
-    half_width = {"x": 0.72, "h": 0.85, "o": 0.72, "L": 0.65}
     for source, target, weight in edges:
         # from the middle of the source box's right side to the middle of the target's left side
         (x0, y0), (x1, y1) = _NETWORK_LAYOUT[source], _NETWORK_LAYOUT[target]
-        x0, x1 = x0 + half_width[source[0]], x1 - half_width[target[0]]
+        x0, x1 = x0 + _BOX_WIDTH[source[0]] / 2, x1 - _BOX_WIDTH[target[0]] / 2
         ax.plot([x0, x1], [y0, y1], color="0.55", linewidth=1.2, zorder=1)
-        t = 0.7 if target != "o" else 0.5
+        t = 0.62 if target != "o" else 0.5
+        lift = 0.25 if y0 == y1 else 0.0         # a label on a level edge sits above it
         label = f"${weight[0]}_{weight[1]}$" + (f" = {fmt(value[weight])}" if numbers else "")
-        ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), label, ha="center", va="center", fontsize=SMALLEST_FONT_PT,
-                zorder=2, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0) + lift, label, ha="center", va="center",
+                fontsize=SMALLEST_FONT_PT, zorder=2,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
     (xo, yo), (xl, yl) = _NETWORK_LAYOUT["o"], _NETWORK_LAYOUT["L"]
     ax.plot([xo, xl], [yo, yl], color="0.55", linewidth=1.2, zorder=1)
-    gold = f" = {fmt(value['gold'])}" if numbers else ""
-    ax.text((xo + xl) / 2, yo + 0.55, f"gold{gold}", ha="center", fontsize=SMALLEST_FONT_PT)
+    y_value = f" = {fmt(value['y'])}" if numbers else ""
+    ax.text((xo + xl) / 2, yo + 0.55, f"$y${y_value}", ha="center", fontsize=SMALLEST_FONT_PT)
     ax.annotate("", xy=((xo + xl) / 2, yo + 0.05), xytext=((xo + xl) / 2, yo + 0.45),
                 arrowprops={"arrowstyle": "->", "color": "0.4"})
 
@@ -244,26 +249,26 @@ def network_figure(graph, numbers: bool = True):
         lines = [(f"$x_{m}$" + (f" = {fmt(value[name])}" if numbers else ""), fwd)]
         if numbers:
             lines.append((f"∂L/∂$x_{m}$ = {fmt(grad[name])}", bwd))
-        _box(ax, _NETWORK_LAYOUT[name], lines, "0.3", width=1.45, height=0.8 if numbers else 0.5)
+        _box(ax, _NETWORK_LAYOUT[name], lines, "0.3", width=_BOX_WIDTH["x"], height=0.85 if numbers else 0.5)
     for j in (1, 2, 3):
         if numbers:
-            lines = [(f"$i_{j}$ = {fmt(value[f'i{j}'])}, $h_{j}$ = {fmt(value[f'h{j}'])}", fwd),
-                     (f"∂L/∂$i_{j}$ = {fmt(grad[f'i{j}'])}", bwd),
+            lines = [(f"$a_{j}$ = {fmt(value[f'a{j}'])}", fwd), (f"$h_{j}$ = {fmt(value[f'h{j}'])}", fwd),
+                     (f"∂L/∂$a_{j}$ = {fmt(grad[f'a{j}'])}", bwd),
                      (f"∂L/∂$h_{j}$ = {fmt(grad[f'h{j}'])}", bwd)]
         else:
-            lines = [(f"$i_{j}$ → ReLU → $h_{j}$", fwd)]
-        _box(ax, _NETWORK_LAYOUT[f"h{j}"], lines, "0.3", width=1.7, height=1.05 if numbers else 0.5)
+            lines = [(f"$a_{j}$ → ReLU → $h_{j}$", fwd)]
+        _box(ax, _NETWORK_LAYOUT[f"h{j}"], lines, "0.3", width=_BOX_WIDTH["h"], height=1.5 if numbers else 0.5)
     lines = [("$o$" + (f" = {fmt(value['o'])}" if numbers else ""), fwd)]
     if numbers:
         lines.append((f"∂L/∂$o$ = {fmt(grad['o'])}", bwd))
-    _box(ax, _NETWORK_LAYOUT["o"], lines, "0.3", width=1.45, height=0.8 if numbers else 0.5)
+    _box(ax, _NETWORK_LAYOUT["o"], lines, "0.3", width=_BOX_WIDTH["o"], height=0.85 if numbers else 0.5)
     lines = [("$L$" + (f" = {fmt(value['L'])}" if numbers else ""), fwd)]
     if numbers:
         lines.append(("∂L/∂L = 1", bwd))
-    _box(ax, _NETWORK_LAYOUT["L"], lines, "0.3", width=1.3, height=0.8 if numbers else 0.5)
+    _box(ax, _NETWORK_LAYOUT["L"], lines, "0.3", width=_BOX_WIDTH["L"], height=0.85 if numbers else 0.5)
     if not numbers:
-        ax.set_title(r"$i_j = w_{2j-1} x_1 + w_{2j} x_2$,   $o = w_7 h_1 + w_8 h_2 + w_9 h_3$,   "
-                     r"$L = (o - \mathrm{gold})^2$", fontsize=11)
+        ax.set_title(r"$a_j = w_{2j-1} x_1 + w_{2j} x_2$,   $o = w_7 h_1 + w_8 h_2 + w_9 h_3$,   "
+                     r"$L = (o - y)^2$", fontsize=11)
         return fig
     ax.set_title("forward values (blue), backward derivatives (orange)", fontsize=11)
     names = [f"w{k}" for k in range(1, 10)]
@@ -277,27 +282,28 @@ def network_figure(graph, numbers: bool = True):
     for position, g in zip(positions, grads, strict=True):
         bars.text(position, g + (0.06 * span if g >= 0 else -0.06 * span), fmt(g), ha="center",
                   va="bottom" if g >= 0 else "top", fontsize=SMALLEST_FONT_PT)
-    bars.set_ylabel(r"$\partial L / \partial w_k$")
+    bars.set_yticks([])                     # each bar is labelled with its value
+    bars.spines["left"].set_visible(False)
     bars.set_title("the gradient: derivative of the loss for each weight", fontsize=11)
     bars.grid(axis="x", visible=False)
     return fig
 
 
-def backprop_explorer(x1: float = 1.0, x2: float = 2.0, w3: float = 1.0, gold: float = 3.0):
+def backprop_explorer(x1: float = 1.0, x2: float = 2.0, w3: float = 1.0, y: float = 3.0):
     """Chapter 3 explorer: forward and backward passes on the worked example's network.
 
-    Sliders set the inputs x1, x2, the weight w3 of the second hidden unit and the target; every
-    change re-runs forward propagation (eq. ``eq-forward-graph``) and backpropagation
+    Sliders set the inputs x1, x2, the weight w3 of the second hidden unit and the target y;
+    every change re-runs forward propagation (eq. ``eq-forward-graph``) and backpropagation
     (eq. ``eq-backprop-graph``) on :func:`optimlab.backprop.worked_example` and redraws
-    :func:`network_figure`. The default is the slide's setting; raising w3 above 2 brings the
+    :func:`network_figure`. The default is the chapter's example; raising w3 above 2 brings the
     second hidden unit, whose ReLU is off there, back to life, and its weights get gradient.
     """
     from .backprop import worked_example
 
     graph = worked_example()
 
-    def draw(x1, x2, w3, gold):
-        graph.forward(x1=x1, x2=x2, w3=w3, gold=gold)
+    def draw(x1, x2, w3, y):
+        graph.forward(x1=x1, x2=x2, w3=w3, y=y)
         graph.backward()
         return network_figure(graph)
 
@@ -305,6 +311,6 @@ def backprop_explorer(x1: float = 1.0, x2: float = 2.0, w3: float = 1.0, gold: f
         "x1": _slider("input x₁", x1, -2.0, 3.0, 0.25),
         "x2": _slider("input x₂", x2, -2.0, 3.0, 0.25),
         "w3": _slider("weight w₃", w3, -3.0, 4.0, 0.25),
-        "gold": _slider("target gold", gold, -3.0, 9.0, 0.25),
+        "y": _slider("target y", y, -3.0, 9.0, 0.25),
     }
     return explore(draw, controls)
