@@ -43,7 +43,26 @@ def test_diagonal_preconditioning_fixes_axis_aligned_valleys_only():
     np.testing.assert_allclose(scaled.thetas, plain.thetas, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("angle, kappa_eff", [(0.0, 1.0), (np.pi / 4, 100.0)])
+def test_curvatures_give_the_effective_condition_number(angle, kappa_eff):
+    ls = landscapes.quadratic(100.0, angle)
+    H = ls.hessian(ls.start)
+    curvatures = optimizers.Preconditioned(1.0, np.diag(H)).curvatures(H)
+    assert curvatures[-1] / curvatures[0] == pytest.approx(kappa_eff)
+    np.testing.assert_allclose(optimizers.Preconditioned(1.0, H).curvatures(H), [1.0, 1.0])
+    np.testing.assert_allclose(optimizers.Preconditioned(1.0, np.ones(2)).curvatures(H), [1.0, 100.0])
+
+
+def test_curvatures_match_the_eigenvalues_of_p_inverse_h():
+    P = np.array([[2.0, 0.5], [0.5, 1.0]])
+    H = np.array([[3.0, 1.0], [1.0, 5.0]])
+    expected = np.sort(np.linalg.eigvals(np.linalg.solve(P, H)).real)
+    np.testing.assert_allclose(optimizers.Preconditioned(1.0, P).curvatures(H), expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize("call, message", [
+    (lambda: optimizers.Preconditioned(1.0, [1.0, 1.0]).curvatures(np.eye(3)), "2 x 2"),
+    (lambda: optimizers.Preconditioned(1.0, [1.0, 1.0]).curvatures([[1.0, 2.0], [0.0, 1.0]]), "symmetric"),
     (lambda: optimizers.Preconditioned(0.1, [1.0, 0.0]), "positive entries"),
     (lambda: optimizers.Preconditioned(0.1, [1.0, -2.0]), "positive entries"),
     (lambda: optimizers.Preconditioned(0.1, [[1.0, 0.5], [0.0, 1.0]]), "symmetric"),

@@ -112,6 +112,28 @@ class Preconditioned(Optimizer):
                              f"has shape {P.shape}; it needs shape {wanted} for these parameters")
         return super().step(theta, grad)
 
+    def curvatures(self, hessian) -> np.ndarray:
+        """The eigenvalues of ``P^{-1} H``, smallest first: the curvatures gradient descent sees after preconditioning.
+
+        On a quadratic with Hessian ``H`` the preconditioned step behaves like plain gradient
+        descent on a quadratic with these eigenvalues (those of ``P^{-1/2} H P^{-1/2}``), so their
+        ratio is the effective condition number and ``2 / (first + last)`` the best ``lr``
+        (Chapter 2, eqs. ``eq-best-step`` and ``eq-preconditioned``).
+        """
+        where = "Preconditioned.curvatures"
+        H = v.as_float_array(hessian, "hessian", where)
+        P = self.preconditioner
+        d = P.shape[0]
+        if H.shape != (d, d) or not np.allclose(H, H.T, rtol=1e-12, atol=0.0):
+            raise ValueError(f"{where}: hessian must be a symmetric {d} x {d} matrix to match the "
+                             f"preconditioner, got shape {H.shape}")
+        if P.ndim == 1:
+            scaled = H / np.sqrt(np.outer(P, P))
+        else:
+            C = np.linalg.cholesky(P)
+            scaled = np.linalg.solve(C, np.linalg.solve(C, H).T)
+        return np.linalg.eigvalsh((scaled + scaled.T) / 2)
+
     def _update(self, theta, g):
         P = self.preconditioner
         direction = g / P if P.ndim == 1 else np.linalg.solve(P, g)
