@@ -164,7 +164,7 @@ def test_gradient_descent_explorer_has_one_output_with_a_static_png():
 
 
 def test_gradient_descent_explorer_redraws_and_reports_divergence():
-    redraw, _ = explorer(lr=0.1, steps=30, lr_range=(-3.0, 0.5))
+    redraw, _ = explorer(lr=0.1, steps=30, log10_lr_range=(-3.0, 0.5))
     with mock.patch.object(widgets, "display"):
         calm = redraw()
         wild = redraw(log10_lr=np.log10(0.25))  # 0.25 > 2 / L = 0.2 for kappa = 10: grows, no overflow yet
@@ -174,7 +174,7 @@ def test_gradient_descent_explorer_redraws_and_reports_divergence():
     assert float(wild.axes[1].get_title().split()[-1]) > 1e4
     path = [line for line in moved.axes[0].get_lines() if line.get_label().startswith("α")][0]
     assert path.get_xdata()[0] == 2.0 and path.get_ydata()[0] == -1.0
-    long_redraw, _ = explorer(lr=0.1, steps=400, lr_range=(-3.0, 0.5))
+    long_redraw, _ = explorer(lr=0.1, steps=400, log10_lr_range=(-3.0, 0.5))
     with mock.patch.object(widgets, "display"):
         blown = long_redraw(log10_lr=0.5)  # |1 - 3.16 * 10| = 30.6 per step: overflows
     assert "diverged" in blown.axes[0].get_title()
@@ -183,7 +183,7 @@ def test_gradient_descent_explorer_redraws_and_reports_divergence():
 @pytest.mark.parametrize("kwargs, message", [
     ({"lr": 10.0}, "lr must be a positive number between"),
     ({"lr": -0.1}, "lr must be a positive number"),
-    ({"lr_range": (0.0, -1.0)}, "low < high"),
+    ({"log10_lr_range": (0.0, -1.0)}, "low < high"),
     ({"steps": 0}, "steps must be a positive integer"),
     ({"start": (9.0, 0.0)}, "inside the landscape's bounds"),
 ])

@@ -76,6 +76,88 @@ def test_saddle_point_is_a_saddle():
     assert np.sort(np.linalg.eigvalsh(ls.hessian(s))).tolist() == [-1.0, 2.0]
 
 
+# --------------------------------------------------------------------------- logistic regression
+LOGISTIC_X = np.random.default_rng(3).uniform(-2, 2, 25)
+LOGISTIC_Y = (np.random.default_rng(4).uniform(size=25) < 1 / (1 + np.exp(-2 * LOGISTIC_X))).astype(float)
+
+
+def torch_logistic(x, y, l2):
+    xt, yt = torch.tensor(x), torch.tensor(y)
+
+    def f(p):
+        logits = p[0] + p[1] * xt
+        return (torch.nn.functional.binary_cross_entropy_with_logits(logits, yt)
+                + 0.5 * l2 * (p @ p))
+    return f
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_logistic_regression_matches_autograd_and_the_line_model(l2):
+    ls = landscapes.logistic_regression(LOGISTIC_X, LOGISTIC_Y, l2=l2)
+    line = landscapes.from_model(models.Line(), "bce_with_logits", (LOGISTIC_X, LOGISTIC_Y))
+    for point in rng.uniform(-3, 3, size=(4, 2)):
+        t = torch.tensor(point, dtype=torch.float64)
+        f = torch_logistic(LOGISTIC_X, LOGISTIC_Y, l2)
+        assert ls.f(point) == pytest.approx(f(t).item(), rel=1e-12)
+        np.testing.assert_allclose(ls.grad(point), torch.func.grad(f)(t).numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ls.hessian(point), torch.autograd.functional.hessian(f, t).numpy(),
+                                   rtol=1e-10, atol=1e-12)
+        if l2 == 0:
+            assert ls.f(point) == pytest.approx(line.f(point), rel=1e-12)
+    X, Y, Z = ls.grid(9)
+    assert Z[4, 2] == pytest.approx(ls.f([X[4, 2], Y[4, 2]]), rel=1e-12)
+
+
+def test_logistic_regression_constants_bound_the_hessian():
+    ls = landscapes.logistic_regression(LOGISTIC_X, LOGISTIC_Y, l2=0.2)
+    design = np.column_stack([np.ones_like(LOGISTIC_X), LOGISTIC_X])
+    assert ls.smoothness == pytest.approx(np.linalg.eigvalsh(design.T @ design)[-1] / (4 * 25) + 0.2)
+    assert ls.strong_convexity == 0.2
+    for point in rng.uniform(-5, 5, size=(50, 2)):
+        eigenvalues = np.linalg.eigvalsh(ls.hessian(point))
+        assert ls.strong_convexity <= eigenvalues[0] and eigenvalues[-1] <= ls.smoothness
+    (minimum,) = ls.minima
+    np.testing.assert_allclose(ls.grad(minimum), 0.0, atol=1e-12)
+    assert not ls.separable
+
+
+def test_logistic_regression_on_separable_data_has_no_minimizer():
+    x = np.array([-2.0, -1.0, -0.5, 0.5, 1.5])
+    y = np.array([0.0, 0.0, 0.0, 1.0, 1.0])
+    ls = landscapes.logistic_regression(x, y)
+    assert ls.separable and ls.minima == []
+    # Along a separating direction the loss falls everywhere: no point has a zero gradient.
+    X, Y, _ = ls.grid(15)
+    G = ls.grad(np.stack([X, Y]))
+    assert np.all(G[1] < 0)
+    regularized = landscapes.logistic_regression(x, y, l2=0.1)
+    assert regularized.separable and len(regularized.minima) == 1
+    assert landscapes.logistic_regression(x, 1 - y).separable  # labels the other way round
+
+
+def test_quadratic_reports_its_constants():
+    ls = landscapes.quadratic(kappa=40.0, angle=0.3)
+    assert (ls.smoothness, ls.strong_convexity) == (40.0, 1.0)
+    assert landscapes.rosenbrock().smoothness is None
+
+
+def test_newton_polish_refuses_a_function_without_stationary_points():
+    with pytest.raises(ValueError, match="no stationary point"):
+        landscapes._newton_polish(lambda x, y: (np.ones_like(x), np.ones_like(y)),
+                                  lambda x, y: np.eye(2), [0.0, 0.0], iterations=3)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: landscapes.logistic_regression([1.0, 2.0], [0.0]), "same length"),
+    (lambda: landscapes.logistic_regression(np.ones((2, 2)), np.ones((2, 2))), "1-D"),
+    (lambda: landscapes.logistic_regression([1.0, 2.0], [0.0, 2.0]), "0 or 1"),
+    (lambda: landscapes.logistic_regression([1.0, 2.0], [0.0, 1.0], l2=-1.0), "l2"),
+])
+def test_logistic_regression_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: landscapes.booth().f([1.0, 2.0, 3.0]), "2 coordinates"),
     (lambda: landscapes.booth().grad([np.nan, 0.0]), "non-finite"),

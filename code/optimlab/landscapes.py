@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _validate as v
+from .losses import sigmoid, softplus
 
 __all__ = [
     "Landscape",
@@ -25,6 +26,7 @@ __all__ = [
     "saddle",
     "himmelblau",
     "booth",
+    "logistic_regression",
     "from_model",
 ]
 
@@ -34,13 +36,21 @@ class Landscape:
 
     Subclasses (or the factory functions below) supply ``_f``, ``_grad`` and optionally
     ``_hessian`` taking the coordinates as separate arrays; this class validates the input.
+
+    Where they are known, ``smoothness`` is a constant L with ``||grad f(a) - grad f(b)|| <= L ||a - b||``
+    everywhere (an upper bound on the Hessian's eigenvalues) and ``strong_convexity`` a constant
+    mu >= 0 below them (Chapter 2, eqs. ``eq-descent-lemma`` to ``eq-linear-rate``); both are
+    None otherwise.
     """
 
     dim = 2
 
     def __init__(self, name: str, f: Callable, grad: Callable, hessian: Callable | None,
-                 minima, start, bounds, saddles=()):
+                 minima, start, bounds, saddles=(), smoothness: float | None = None,
+                 strong_convexity: float | None = None):
         self.name = name
+        self.smoothness = smoothness
+        self.strong_convexity = strong_convexity
         self._f, self._grad, self._hessian = f, grad, hessian
         self.minima = [np.asarray(m, dtype=np.float64) for m in minima]
         self.saddles = [np.asarray(s, dtype=np.float64) for s in saddles]
@@ -118,7 +128,7 @@ def quadratic(kappa: float = 10.0, angle: float = 0.0) -> Landscape:
 
     return Landscape(f"quadratic(kappa={kappa:g})", f, grad, lambda x, y: H.copy(),
                      minima=[[0.0, 0.0]], start=R.T @ np.array([-4.5, 1.5]),
-                     bounds=((-5, 5), (-2.5, 2.5)))
+                     bounds=((-5, 5), (-2.5, 2.5)), smoothness=kappa, strong_convexity=1.0)
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
@@ -187,16 +197,24 @@ def saddle() -> Landscape:
                      start=[-1.5, 1e-3], bounds=((-2, 2), (-1.6, 1.6)), saddles=[[0.0, 0.0]])
 
 
+def _newton_polish(grad, hessian, point, iterations: int = 30) -> np.ndarray:
+    """A stationary point near ``point``, found by Newton's method (Chapter 2, eq. ``eq-newton``).
+
+    Used to locate the minima of landscapes that have no closed form; raises ``ValueError`` if the
+    gradient is not (numerically) zero at the end, so a landscape never reports a wrong minimum.
+    """
+    p = np.array(point, dtype=np.float64)
+    for _ in range(iterations):
+        p = p - np.linalg.solve(np.asarray(hessian(*p), dtype=np.float64), np.asarray(grad(*p)))
+    if not np.all(np.isfinite(p)) or np.linalg.norm(grad(*p)) > 1e-9 * max(1.0, np.linalg.norm(p)):
+        raise ValueError(f"Newton's method found no stationary point near {np.asarray(point).tolist()}")
+    return p
+
+
 def _himmelblau_minima(grad, hessian) -> list[np.ndarray]:
     """The four minima of Himmelblau's function, polished by Newton's method from rough values."""
     rough = [(3.0, 2.0), (-2.805, 3.131), (-3.779, -3.283), (3.584, -1.848)]
-    minima = []
-    for point in rough:
-        p = np.array(point)
-        for _ in range(20):
-            p = p - np.linalg.solve(np.asarray(hessian(*p)), np.asarray(grad(*p)))
-        minima.append(p)
-    return minima
+    return [_newton_polish(grad, hessian, point, iterations=20) for point in rough]
 
 
 def himmelblau() -> Landscape:
@@ -229,6 +247,60 @@ def booth() -> Landscape:
 
     return Landscape("booth", f, grad, lambda x, y: [[10.0, 8.0], [8.0, 10.0]], minima=[[1.0, 3.0]],
                      start=[-8.0, 8.0], bounds=((-10, 10), (-10, 10)))
+
+
+def logistic_regression(x, y, l2: float = 0.0, *, start=(0.0, 0.0),
+                        bounds=((-4.0, 4.0), (-4.0, 4.0))) -> Landscape:
+    """The mean binary cross-entropy of ``sig(theta_0 + theta_1 x)`` on labels ``y`` in {0, 1}.
+
+    Chapter 1's logistic regression (eq. ``eq-bce``) with one input, plus ``l2 / 2 ||theta||^2``;
+    Chapter 2 uses it as a smooth convex loss that is not a quadratic. With ``X`` the n x 2 matrix
+    of rows ``(1, x_i)``, the Hessian is ``X^T diag(s_i (1 - s_i)) X / n + l2 I`` with
+    ``s_i = sig(theta_0 + theta_1 x_i)``, and since ``s (1 - s) <= 1/4`` the loss is L-smooth with
+    ``smoothness = lambda_max(X^T X) / (4 n) + l2``; its ``strong_convexity`` is ``l2``.
+
+    ``minima`` holds the minimizer, found by Newton's method, when one exists: when ``l2 > 0``
+    or the two classes overlap. When a threshold on x separates the classes and ``l2 = 0``, the
+    loss has no minimizer at all (its infimum 0 is approached as ``||theta|| -> infinity``) and
+    ``minima`` is empty; ``separable`` says which case holds.
+    """
+    where = "logistic_regression"
+    x = v.as_float_array(x, "x", where, min_ndim=1)
+    y = v.as_float_array(y, "y", where, min_ndim=1)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"{where}: x and y must be 1-D arrays of the same length (one input and one "
+                         f"label per example), got shapes {x.shape} and {y.shape}")
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"{where}: y must hold class labels 0 or 1, got {sorted(set(y.tolist()))[:5]}")
+    l2 = v.positive_number(l2, "l2", where, allow_zero=True)
+    n = len(x)
+    design = np.column_stack([np.ones(n), x])
+    ones, zeros = x[y == 1], x[y == 0]
+    separable = (len(ones) == 0 or len(zeros) == 0 or ones.min() > zeros.max()
+                 or zeros.min() > ones.max())
+
+    def logits(p0, p1):
+        return np.asarray(p0)[..., None] + np.asarray(p1)[..., None] * x
+
+    def f(p0, p1):
+        z = logits(p0, p1)
+        return np.mean(softplus(z) - y * z, axis=-1) + 0.5 * l2 * (np.square(p0) + np.square(p1))
+
+    def grad(p0, p1):
+        residual = sigmoid(logits(p0, p1)) - y
+        return np.mean(residual, axis=-1) + l2 * p0, np.mean(residual * x, axis=-1) + l2 * p1
+
+    def hessian(p0, p1):
+        s = sigmoid(logits(p0, p1))
+        weights = s * (1 - s)
+        return design.T @ (weights[:, None] * design) / n + l2 * np.eye(2)
+
+    smoothness = float(np.linalg.eigvalsh(design.T @ design)[-1]) / (4 * n) + l2
+    minima = [] if separable and l2 == 0 else [_newton_polish(grad, hessian, [0.0, 0.0])]
+    landscape = Landscape(f"logistic regression (n={n}, l2={l2:g})", f, grad, hessian, minima=minima,
+                          start=start, bounds=bounds, smoothness=smoothness, strong_convexity=l2)
+    landscape.separable = bool(separable)
+    return landscape
 
 
 def from_model(model, loss: str, data, *, minima=(), start=None, bounds=((-1, 1), (-1, 1)),

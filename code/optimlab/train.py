@@ -15,7 +15,7 @@ from . import _validate as v
 from .data import minibatches
 from .losses import loss_and_grad_functions as losses_by_name
 
-__all__ = ["History", "minimize", "fit"]
+__all__ = ["History", "minimize", "newton", "fit"]
 
 
 @dataclass
@@ -70,18 +70,17 @@ def _finite(loss: float, theta: np.ndarray) -> bool:
     return bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
 
 
-def minimize(problem, optimizer, theta0, steps: int, label: str = "") -> History:
-    """Run ``steps`` steps of ``optimizer`` on a landscape ``problem`` from ``theta0`` (Chapter 2).
+def _descend(problem, theta0, steps: int, next_theta, where: str):
+    """The loop shared by :func:`minimize` and :func:`newton`: ``theta = next_theta(theta, grad)``.
 
-    ``problem`` needs ``f(theta)`` and ``grad(theta)``, e.g. any :mod:`optimlab.landscapes`
-    landscape.
+    Returns ``(thetas, losses, diverged)``; stops at the first non-finite gradient, parameter or
+    loss.
     """
-    steps = _count(steps, "steps", "minimize")
-    theta = v.as_float_array(theta0, "theta0", "minimize", min_ndim=1)
-    optimizer.reset()
+    steps = _count(steps, "steps", where)
+    theta = v.as_float_array(theta0, "theta0", where, min_ndim=1)
     thetas, losses = [theta], [problem.f(theta)]
     if not _finite(losses[0], theta):
-        raise ValueError(f"minimize: the loss at theta0 is {losses[0]}; start somewhere finite")
+        raise ValueError(f"{where}: the loss at theta0 is {losses[0]}; start somewhere finite")
     diverged = False
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
@@ -89,7 +88,7 @@ def minimize(problem, optimizer, theta0, steps: int, label: str = "") -> History
             if not np.all(np.isfinite(grad)):
                 diverged = True
                 break
-            candidate = optimizer.step(theta, grad)
+            candidate = next_theta(theta, grad)
             loss = problem.f(candidate) if np.all(np.isfinite(candidate)) else np.inf
             if not _finite(loss, candidate):
                 diverged = True
@@ -97,8 +96,50 @@ def minimize(problem, optimizer, theta0, steps: int, label: str = "") -> History
             theta = candidate
             thetas.append(theta)
             losses.append(loss)
-    return History(np.array(thetas), np.array(losses, dtype=np.float64), diverged,
-                   evaluations=len(thetas) - 1 + diverged, label=label or repr(optimizer))
+    return np.array(thetas), np.array(losses, dtype=np.float64), diverged
+
+
+def minimize(problem, optimizer, theta0, steps: int, label: str = "") -> History:
+    """Run ``steps`` steps of ``optimizer`` on a landscape ``problem`` from ``theta0`` (Chapter 2).
+
+    ``problem`` needs ``f(theta)`` and ``grad(theta)``, e.g. any :mod:`optimlab.landscapes`
+    landscape.
+    """
+    optimizer.reset()
+    thetas, losses, diverged = _descend(problem, theta0, steps, optimizer.step, "minimize")
+    return History(thetas, losses, diverged, evaluations=len(thetas) - 1 + diverged,
+                   label=label or repr(optimizer))
+
+
+def newton(problem, theta0, steps: int, label: str = "Newton") -> History:
+    """Newton's method, ``theta_t = theta_{t-1} - H(theta_{t-1})^{-1} g_t`` (Chapter 2, eq. ``eq-newton``).
+
+    ``problem`` needs ``f``, ``grad`` and ``hessian`` (every :mod:`optimlab.landscapes` landscape
+    with a known Hessian). Each step solves the d x d linear system ``H s = g``. This is the pure
+    method: no step size and no safeguard. It jumps to the stationary point of the local quadratic
+    model, which is a minimum only where the Hessian is positive definite, so far from a minimum it
+    can move uphill or towards a saddle point. ``History.evaluations`` counts the steps, each
+    one gradient and one Hessian. Raises ``ValueError`` when the problem has no Hessian or the
+    Hessian is singular at an iterate (the step is then undefined).
+    """
+    hessian = getattr(problem, "hessian", None)
+    if not callable(hessian):
+        raise ValueError("newton: the problem has no hessian(theta) method; Newton's method needs "
+                         "second derivatives")
+
+    def newton_step(theta, grad):
+        H = v.as_float_array(hessian(theta), "the Hessian", "newton")
+        if H.shape != (theta.size, theta.size):
+            raise ValueError(f"newton: the Hessian must have shape {(theta.size, theta.size)} for "
+                             f"{theta.size} parameters, got {H.shape}")
+        try:
+            return theta - np.linalg.solve(H, grad)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"newton: the Hessian at theta = {theta.tolist()} is singular, so "
+                             "the Newton step H^-1 g is undefined there; start elsewhere") from None
+
+    thetas, losses, diverged = _descend(problem, theta0, steps, newton_step, "newton")
+    return History(thetas, losses, diverged, evaluations=len(thetas) - 1 + diverged, label=label)
 
 
 def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None = None,

@@ -109,11 +109,12 @@ def gaussian_likelihood_explorer(data, slope=0.5, intercept=0.5, sigma=0.5):
 # =========================================================================== Chapter 2
 # (Chapter 2: gradient descent. Add this chapter's widgets below this line.)
 def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int = 50,
-                              lr_range=(-3.0, 0.0), labels=(r"$\theta_0$", r"$\theta_1$"),
+                              log10_lr_range=(-3.0, 0.0), labels=(r"$\theta_0$", r"$\theta_1$"),
                               log_loss: bool = False, resolution: int = 120):
     """Chapter 2 explorer: gradient descent (eq. ``eq-gd``) on a 2D landscape.
 
-    Sliders set log10 of the learning rate (within ``lr_range``) and the two coordinates of the
+    Sliders set log10 of the learning rate (within ``log10_lr_range``, a pair of exponents: the
+    default (-3, 0) spans learning rates from 0.001 to 1) and the two coordinates of the
     start (within the landscape's bounds). Left: the contours with the path of ``steps`` steps
     of :class:`optimlab.optimizers.SGD`; right: the loss ``L(theta_t)`` against the step t
     (log scale with ``log_loss=True``). A run that overflows is marked as diverged.
@@ -121,13 +122,13 @@ def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int
     from .optimizers import SGD
     from .train import minimize
 
-    low, high = (float(b) for b in lr_range)
+    low, high = (float(b) for b in log10_lr_range)
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"gradient_descent_explorer: lr_range must be (low, high) exponents of 10 "
-                         f"with low < high, got {lr_range!r}")
+        raise ValueError(f"gradient_descent_explorer: log10_lr_range must be (low, high) exponents of 10 "
+                         f"with low < high, got {log10_lr_range!r}")
     if not (isinstance(lr, (int, float)) and lr > 0 and low <= np.log10(lr) <= high):
         raise ValueError(f"gradient_descent_explorer: lr must be a positive number between "
-                         f"10^{low:g} and 10^{high:g} (lr_range), got {lr!r}")
+                         f"10^{low:g} and 10^{high:g} (log10_lr_range), got {lr!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"gradient_descent_explorer: steps must be a positive integer, got {steps!r}")
     (x0, x1), (y0, y1) = landscape.bounds
