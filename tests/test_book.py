@@ -118,3 +118,19 @@ def test_captions_typeset_their_math(path):
         outside_math = re.sub(r"\$[^$]*\$", " ", caption)
         plain += [f"{m.group(0)!r} in: {caption[:80]}" for m in _PLAIN_MATH.finditer(outside_math)]
     assert not plain, f"{path.name}: plain-text math in figure captions:\n" + "\n".join(plain)
+
+
+#: Characters of code that fit the text column at desktop width (a longer line scrolls and hides its end).
+CODE_COLUMNS = 79
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_code_readers_see_fits_the_column(path):
+    """Code cells shown on the page (or behind a "show code" toggle) have lines that fit the column."""
+    long = []
+    for cell in json.loads(path.read_text())["cells"]:
+        tags = cell["metadata"].get("tags", [])
+        if cell["cell_type"] != "code" or "remove-input" in tags or "remove-cell" in tags:
+            continue
+        long += [line for line in "".join(cell["source"]).splitlines() if len(line) > CODE_COLUMNS]
+    assert not long, f"{path.name}: {len(long)} code lines longer than {CODE_COLUMNS} characters:\n" + "\n".join(long)
