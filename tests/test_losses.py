@@ -21,11 +21,13 @@ def torch_value_and_grad(fn, first, *rest):
 
 # --------------------------------------------------------------------------- against torch
 @pytest.mark.parametrize("shape", [(7,), (4, 3)])
-def test_mse_matches_torch(shape):
+@pytest.mark.parametrize("name, torch_loss", [("mse", F.mse_loss), ("mae", F.l1_loss)])
+def test_elementwise_losses_match_torch(name, torch_loss, shape):
+    loss, loss_grad = getattr(losses, name), getattr(losses, f"{name}_grad")
     pred, target = rng.normal(size=shape), rng.normal(size=shape)
-    value, grad = torch_value_and_grad(F.mse_loss, pred, T(target))
-    assert losses.mse(pred, target) == pytest.approx(value, rel=1e-12)
-    np.testing.assert_allclose(losses.mse_grad(pred, target), grad, rtol=1e-12)
+    value, grad = torch_value_and_grad(torch_loss, pred, T(target))
+    assert loss(pred, target) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(loss_grad(pred, target), grad, rtol=1e-12)
 
 
 @pytest.mark.parametrize("sigma", [0.3, 1.0, 2.5])
@@ -41,14 +43,6 @@ def test_gaussian_nll_accepts_per_example_sigma():
     pred, target, sigma = rng.normal(size=5), rng.normal(size=5), rng.uniform(0.5, 2, 5)
     value, _ = torch_value_and_grad(lambda p: F.gaussian_nll_loss(p, T(target), T(sigma**2), full=True), pred)
     assert losses.gaussian_nll(pred, target, sigma) == pytest.approx(value, rel=1e-12)
-
-
-@pytest.mark.parametrize("shape", [(7,), (4, 3)])
-def test_mae_matches_torch(shape):
-    pred, target = rng.normal(size=shape), rng.normal(size=shape)
-    value, grad = torch_value_and_grad(F.l1_loss, pred, T(target))
-    assert losses.mae(pred, target) == pytest.approx(value, rel=1e-12)
-    np.testing.assert_allclose(losses.mae_grad(pred, target), grad, rtol=1e-12)
 
 
 @pytest.mark.parametrize("delta", [0.1, 1.0, 2.5])
