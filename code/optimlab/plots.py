@@ -280,9 +280,3 @@ def distance_curves(ax, histories, point, log: bool = True):
         ax.set_yscale("log")
     ax.set(xlabel="step $t$", ylabel=r"$\|\theta_t - \theta^*\|$")
     ax.legend()
-
-
-# Chapter 1 helpers
-
-
-# Chapter 3 helpers
