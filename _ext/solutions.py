@@ -12,7 +12,8 @@ blocks (sphinx-exercise) and coding solutions are code cells with nbgrader metad
     No solutions at all, for an instructor who publishes the book while exercises are being
     graded: sphinx-exercise's ``hide_solutions`` removes the written ones; each coding solution is
     shown as the student edition's stub (nbgrader's ``ClearSolutions``, as in
-    ``python -m optimlab.student``); the downloadable notebooks are the student edition; and the
+    ``python -m optimlab.student``) and the check after it without the output it printed for the
+    instructor's solution; the downloadable notebooks are the student edition; and the
     Binder and Colab buttons are left out, since they would open the repository's notebooks,
     solutions included.
 
@@ -46,6 +47,11 @@ def is_coding_solution(metadata) -> bool:
     return bool((metadata or {}).get("nbgrader", {}).get("solution"))
 
 
+def is_graded(metadata) -> bool:
+    """Whether a notebook cell's metadata marks it as an nbgrader check (grade) cell."""
+    return bool((metadata or {}).get("nbgrader", {}).get("grade"))
+
+
 def student_stub(source: str) -> str:
     """The student edition of one solution cell's code (nbgrader's ``ClearSolutions``)."""
     import nbformat
@@ -77,8 +83,13 @@ class CodingSolutions(SphinxPostTransform):
 
     def run(self, **kwargs):
         mode = self.app.config.book_solutions
-        for cell in self.document.findall(nodes.container):
-            if cell.get("nb_element") != "cell_code" or not is_coding_solution(cell.get("cell_metadata")):
+        for cell in list(self.document.findall(nodes.container)):
+            if cell.get("nb_element") != "cell_code":
+                continue
+            if mode == "none" and is_graded(cell.get("cell_metadata")):
+                # the check ran on the instructor's solution: its "all cases passed" would mislead
+                cell.children = [c for c in cell.children if c.get("nb_element") != "cell_code_output"]
+            if not is_coding_solution(cell.get("cell_metadata")):
                 continue
             sources = [c for c in cell.children if c.get("nb_element") == "cell_code_source"]
             blocks = [b for s in sources for b in s.findall(nodes.literal_block)]

@@ -307,6 +307,8 @@ def solution_leaks(site: Path, chapter: str) -> list[str]:
     leaks = []
     if 'class="solution' in html or "coding-solution" in html:
         leaks.append("a solution block is on the page")
+    if "cases passed" in text:
+        leaks.append("a check reports that the instructor's solution passed")
     if text.count("NotImplementedError") < expect["coding_solutions"]:
         leaks.append(f"{text.count('NotImplementedError')} student stubs on the page, "
                      f"the notebook has {expect['coding_solutions']} coding exercises")
