@@ -141,7 +141,7 @@ class Gabor(Model):
         f(x; phi) = sin(phi_0 + 0.06 phi_1 x) * exp(-(phi_0 + 0.06 phi_1 x)^2 / 8)
 
     The envelope divides by 8.0 as in the DS 542 lecture; the *Understanding Deep Learning*
-    notebooks divide by 32.0, a wider envelope and so a different loss surface (other minima).
+    notebooks divide by 32.0, a wider envelope and so a different loss surface.
     """
 
     n_params = 2
