@@ -351,6 +351,22 @@ def test_equations_fit_a_phone(built_site, serve, browser, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_tap_on_a_solution_title_opens_it_on_a_phone(built_site, serve, browser, chapter):
+    """Tapping "Solution to Exercise N" opens the solution (its link to the exercise does not take the tap)."""
+    page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
+    solution = page.locator("article div.solution").first
+    body = solution.locator(":scope > :not(.admonition-title)").first
+    link = solution.locator(".admonition-title a").first
+    link.scroll_into_view_if_needed()
+    box = link.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(200)
+    opened = body.is_visible()
+    page.close()
+    assert opened and not problems, f"{chapter}: tapping the first solution's title did not open it {problems}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_site_without_solutions_shows_none(built_site_without_solutions, serve, browser, chapter):
     leaks = solution_leaks(built_site_without_solutions, chapter)
     page, problems = open_page(browser, serve(built_site_without_solutions) + chapter + ".html", viewport=DESKTOP)
@@ -390,6 +406,11 @@ def test_pages_do_not_overflow_sideways(built_site, serve, browser, width):
                 .map(e => e.tagName + ' ' + (e.getAttribute('alt') || e.className).slice(0, 40));
         }""")
         overflowing += [f"{entry}: {item} is wider than the text column" for item in clipped]
+        # the links to the previous and next chapters stay on the screen
+        cut = page.evaluate("""w => [...document.querySelectorAll('.prev-next-area .prev-next-title')]
+            .filter(a => a.getBoundingClientRect().right > w + 1).map(a => a.textContent.trim().slice(0, 40))""",
+                            width)
+        overflowing += [f"{entry}: the link '{text}' runs off the screen" for text in cut]
         page.close()
     assert not overflowing, overflowing
 
