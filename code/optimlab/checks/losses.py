@@ -19,11 +19,17 @@ def check_bce_with_logits(fn) -> None:
         (np.array([0.0, 2.0, -1.0]), np.array([1.0, 0.0, 1.0])),
         (rng.normal(0, 3, 20), rng.integers(0, 2, 20).astype(float)),
         (np.array([800.0, -800.0, 35.0, -35.0]), np.array([0.0, 1.0, 1.0, 0.0])),
+        # a loss of log(1 + e^-40), about 4.25e-18: compared with a relative tolerance only, since
+        # any absolute tolerance would accept 0, the value that log(1 + x) without log1p returns
+        (np.array([-40.0]), np.array([0.0])),
     ]
     for logits, targets in cases:
         got = _call(fn, logits, targets)
         want = losses.bce_with_logits(logits, targets)
-        if _close(got, want):
+        tiny = 0 < want < 1e-8
+        if tiny and got.shape == () and np.isclose(got, want, rtol=1e-8, atol=0.0):
+            continue
+        if not tiny and _close(got, want):
             continue
         if got.shape != ():
             raise CheckFailed(f"return a single number (the mean over examples), got shape {got.shape}")
@@ -32,11 +38,17 @@ def check_bce_with_logits(fn) -> None:
                 f"got {float(got)} for logits {logits}: exp(z) or log(0) overflowed. Write "
                 "log(1 + exp(z)) as max(z, 0) + log1p(exp(-|z|)) so nothing large is exponentiated."
             )
-        if np.isclose(got, want * len(logits)):
+        if tiny and got == 0:
+            raise CheckFailed(
+                f"got 0 for logit {logits[0]:g} and target {targets[0]:g}, whose loss is "
+                f"log(1 + e^{logits[0]:g}) = {want:.3g}: use log1p: log(1 + x) rounds 1 + 4e-18 to 1, "
+                "np.log1p(x) keeps x."
+            )
+        if not tiny and np.isclose(got, want * len(logits)):
             raise CheckFailed("your value is n times too large: return the mean over examples, not the sum.")
-        if np.isclose(got, -want):
+        if not tiny and np.isclose(got, -want):
             raise CheckFailed("your value has the wrong sign: the loss is the *negative* log-likelihood.")
-        if np.isclose(got, losses.bce_with_logits(logits, 1 - targets)):
+        if not tiny and np.isclose(got, losses.bce_with_logits(logits, 1 - targets)):
             raise CheckFailed("you swapped the roles of y and 1 - y: a target of 1 should reward large logits.")
         raise CheckFailed(f"for logits {logits} and targets {targets} expected {want:.6g}, got {float(got):.6g}.")
     _passed("check_bce_with_logits", len(cases))
@@ -60,6 +72,12 @@ def check_log_softmax(fn) -> None:
             continue
         if got.shape != want.shape:
             raise CheckFailed(f"return an array of the logits' shape {want.shape}, got shape {got.shape}")
+        if np.any(np.isneginf(got)) and not np.any(np.isnan(got) | np.isposinf(got)):
+            raise CheckFailed(
+                "got -inf for large logits: you took the log of a probability that underflowed to 0 "
+                "(exp(-1000) is 0 in float64). Return shifted - log(sum(exp(shifted))) directly, "
+                "with shifted = z - max(z) per row, instead of the log of the softmax."
+            )
         if not np.all(np.isfinite(got)):
             raise CheckFailed(
                 "got inf or nan for large logits: subtract each row's maximum before exponentiating "
