@@ -116,6 +116,8 @@ def test_logistic_regression_constants_bound_the_hessian():
     for point in rng.uniform(-5, 5, size=(50, 2)):
         eigenvalues = np.linalg.eigvalsh(ls.hessian(point))
         assert ls.strong_convexity <= eigenvalues[0] and eigenvalues[-1] <= ls.smoothness
+    # the bound is attained at theta = 0, where every sig(logit) is 1/2: no smaller L will do
+    assert np.linalg.eigvalsh(ls.hessian([0.0, 0.0]))[-1] == pytest.approx(ls.smoothness, rel=1e-12)
     (minimum,) = ls.minima
     np.testing.assert_allclose(ls.grad(minimum), 0.0, atol=1e-12)
     assert not ls.separable

@@ -253,11 +253,13 @@ def logistic_regression(x, y, l2: float = 0.0, *, start=(0.0, 0.0),
                         bounds=((-4.0, 4.0), (-4.0, 4.0))) -> Landscape:
     """The mean binary cross-entropy of ``sig(theta_0 + theta_1 x)`` on labels ``y`` in {0, 1}.
 
-    Chapter 1's logistic regression (eq. ``eq-bce``) with one input, plus ``l2 / 2 ||theta||^2``;
-    Chapter 2 uses it as a smooth convex loss that is not a quadratic. With ``X`` the n x 2 matrix
-    of rows ``(1, x_i)``, the Hessian is ``X^T diag(s_i (1 - s_i)) X / n + l2 I`` with
-    ``s_i = sig(theta_0 + theta_1 x_i)``, and since ``s (1 - s) <= 1/4`` the loss is L-smooth with
-    ``smoothness = lambda_max(X^T X) / (4 n) + l2``; its ``strong_convexity`` is ``l2``.
+    Logistic regression with one input and Chapter 1's binary cross-entropy (eq. ``eq-bce``),
+    plus ``l2 / 2 ||theta||^2``; Chapter 2 uses it as a smooth convex loss that is not a quadratic.
+    With ``X`` the n x 2 matrix of rows ``(1, x_i)``, the Hessian is
+    ``X^T diag(s_i (1 - s_i)) X / n + l2 I`` with ``s_i = sig(theta_0 + theta_1 x_i)``, and since
+    ``s (1 - s) <= 1/4`` the loss is L-smooth with ``smoothness = lambda_max(X^T X) / (4 n) + l2``,
+    the Hessian's largest eigenvalue at theta = 0 (where every s_i = 1/2), so no smaller constant
+    holds everywhere; its ``strong_convexity`` is ``l2``.
 
     ``minima`` holds the minimizer, found by Newton's method, when one exists: when ``l2 > 0``
     or the two classes overlap. When a threshold on x separates the classes and ``l2 = 0``, the
