@@ -1,5 +1,9 @@
 """optimlab.backprop (Chapter 3) against torch.autograd and finite differences, and its widget."""
 
+import inspect
+import json
+import re
+from pathlib import Path
 from unittest import mock
 
 import matplotlib
@@ -7,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import optimlab  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from conftest import explorer_bundle  # noqa: E402
@@ -236,3 +241,20 @@ def test_network_figure_fits_every_text_in_its_box(setting):
         overlapping = [box for box in boxes if box.overlaps(extent)]
         assert inside or not overlapping, f"{text.get_text()!r} crosses the edge of a box"
     plt.close(figure)
+
+
+CHAPTER_3 = Path(__file__).resolve().parents[1] / "chapters" / "03_backpropagation.ipynb"
+
+
+def test_package_source_the_chapter_displays_fits_the_code_column():
+    """Chapter 3 shows package code with inspect.getsource; those lines fit the 79-column code box."""
+    cells = json.loads(CHAPTER_3.read_text())["cells"]
+    shown = re.findall(r"inspect\.getsource\(([\w.]+)\)", "".join("".join(c["source"]) for c in cells))
+    assert {"backprop.Graph.backward", "backprop.worked_example", "models.MLP.backward"} <= set(shown)
+    long = []
+    for dotted in shown:
+        obj = optimlab
+        for part in dotted.split("."):
+            obj = getattr(obj, part)
+        long += [f"{dotted}: {line}" for line in inspect.getsource(obj).splitlines() if len(line) > 79]
+    assert not long, "\n".join(long)

@@ -228,8 +228,8 @@ class Graph:
             if self._ops[i] == "input":
                 continue
             fn, partials = OPERATIONS[self._ops[i]]
-            args = [self._values[j] for j in self._preds[i]]   # the arguments A
-            self._values[i] = float(fn(*args))                 # the node's value
+            args = [self._values[j] for j in self._preds[i]]  # arguments A
+            self._values[i] = float(fn(*args))                # its value
             self._partials[i] = tuple(float(d) for d in partials(*args))
         self._grads = None          # derivatives of the old values are stale
         return self._values[-1]
@@ -308,9 +308,10 @@ WORKED_EXAMPLE_WEIGHTS = (2.0, 1.0, 1.0, -1.0, 1.0, 2.0, -1.0, 3.0, 2.0)
 
 
 def worked_example(x1=1.0, x2=2.0, weights=WORKED_EXAMPLE_WEIGHTS, y=3.0):
-    """Chapter 3's worked example, a small ReLU network, as a Graph (eq-example-network).
+    """Chapter 3's worked example, a small ReLU network, as a Graph.
 
-    Two inputs, three ReLU hidden units without biases, one linear output:
+    The network of eq-example-network has two inputs, three ReLU hidden
+    units without biases and one linear output:
     a_j = w_(2j-1) x1 + w_(2j) x2, h_j = relu(a_j), o = w7 h1 + w8 h2 + w9 h3
     and L = (o - y)^2. Nodes: x1, x2, w1..w9, y, products such as
     w1*x1, a1..a3, h1..h3, o, o-y and L (the last node).

@@ -234,7 +234,7 @@ class MLP(Model):
         super().__init__(params)
 
     def layers(self, params=None):
-        """``[(W_1, b_1), ..., (W_L, b_L)]`` as views into the flat parameter vector."""
+        """``[(W_1, b_1), ..., (W_D, b_D)]`` as views into the flat parameter vector."""
         flat = self._resolve(params)
         out, i = [], 0
         for (w_shape, b_shape) in self.shapes:
@@ -262,11 +262,11 @@ class MLP(Model):
         h = self._check_x(x)
         layers = self.layers(params)
         cache = []
-        for depth, (W, b) in enumerate(layers):
+        for k, (W, b) in enumerate(layers, start=1):  # layer k = 1, ..., D
             a = h @ W.T + b
             if keep_cache:
                 cache.append((h, a))
-            h = a if depth == len(layers) - 1 else self._act(a)
+            h = a if k == len(layers) else self._act(a)
         out = h[:, 0] if self.sizes[-1] == 1 else h
         return out, ((layers, cache) if keep_cache else None)
 
@@ -279,17 +279,18 @@ class MLP(Model):
 
         Returns the gradients of all W and b, flattened like ``params``.
         """
-        layers, stored = cache
-        delta = np.asarray(dpred, dtype=np.float64)  # dL/d(output), (n, d_out)
+        layers, stored = cache          # position k - 1 holds layer k
+        delta = np.asarray(dpred, dtype=np.float64)   # delta_D = dL/da_D
         if delta.ndim == 1:
             delta = delta[:, None]
         grads = []
-        for depth in range(len(layers) - 1, -1, -1):
-            W, _ = layers[depth]
-            h_in, _ = stored[depth]
-            grads.append((delta.T @ h_in, delta.sum(axis=0)))  # dW, db
-            if depth > 0:
-                _, a_below = stored[depth - 1]
-                delta = (delta @ W) * self._act_grad(a_below)
-        flat = [np.concatenate([dW.ravel(), db]) for dW, db in reversed(grads)]
+        for k in range(len(layers), 0, -1):           # k = D, ..., 1
+            W, _ = layers[k - 1]                      # W_k
+            h_in, _ = stored[k - 1]                   # h_(k-1)
+            grads.append((delta.T @ h_in, delta.sum(axis=0)))  # dW_k, db_k
+            if k > 1:
+                _, a_below = stored[k - 2]            # a_(k-1)
+                delta = (delta @ W) * self._act_grad(a_below)  # delta_(k-1)
+        flat = [np.concatenate([dW.ravel(), db])
+                for dW, db in reversed(grads)]
         return np.concatenate(flat)
