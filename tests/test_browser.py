@@ -171,6 +171,16 @@ def chapter_problems(page, expect: dict, site: Path | None = None) -> list[str]:
         if len(fig["caption"].strip()) < 15:
             problems.append(f"figure {i} lacks a caption")
     problems += figure_scale_problems(page, site)
+    scrolling = page.evaluate("""() => {
+        const opened = [...document.querySelectorAll('article div.cell details:not([open])')];
+        opened.forEach(d => d.open = true);    // folded code is measured as a reader who opens it sees it
+        const wide = [...document.querySelectorAll('article div.cell pre')]
+            .filter(p => p.clientWidth > 0 && p.scrollWidth > p.clientWidth + 1)
+            .map(p => p.textContent.trim().split('\\n')[0].slice(0, 50));
+        opened.forEach(d => d.open = false);
+        return wide;
+    }""")
+    problems += [f"a code or output box scrolls sideways at desktop width: {first!r}..." for first in scrolling]
     unlabelled = page.evaluate("""() => [...document.querySelectorAll('article img')]
         .filter(i => !(i.getAttribute('alt') || '').trim()).map(i => (i.src || '').slice(0, 80))""")
     if unlabelled:
@@ -351,6 +361,18 @@ def test_equations_fit_a_phone(built_site, serve, browser, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_opens_at_full_size(built_site, serve, browser, chapter):
+    """On a phone a figure is shown at about half size; a tap on it opens the image itself."""
+    page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
+    links = page.evaluate("""() => [...document.querySelectorAll('article figure img')]
+        .filter(i => !i.closest('div.animation'))
+        .map(i => { const a = i.closest('a.figure-full-size'); return !!a && a.href === i.src; })""")
+    page.close()
+    missing = links.count(False)
+    assert links and not missing and not problems, f"{chapter}: {missing} of {len(links)} figures lack a full-size link"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_a_tap_on_a_solution_title_opens_it_on_a_phone(built_site, serve, browser, chapter):
     """Tapping "Solution to Exercise N" opens the solution (its link to the exercise does not take the tap)."""
     page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
@@ -423,7 +445,7 @@ def test_every_chapter_page_is_lighter_than_5_megabytes(built_site):
 
 def test_a_broken_page_fails_the_checks(built_site, serve, browser, tmp_path):
     """The checks can fail: in a copy of Chapter 1, remove a figure's image and an alt text, unfold
-    a written and a coding solution, and shrink a figure to half its size."""
+    a written and a coding solution, shrink a figure to half its size, and lengthen a code line."""
     chapter = CHAPTERS[0]
     broken = tmp_path / "site"
     shutil.copytree(built_site, broken)
@@ -437,6 +459,8 @@ def test_a_broken_page_fails_the_checks(built_site, serve, browser, tmp_path):
     html = html[:coding] + html[coding:].replace('<details class="', '<details open class="', 1)
     second_figure = [m.start() for m in re.finditer(r"<figure", html)][1]
     html = html[:second_figure] + html[second_figure:].replace("<img ", '<img style="width: 50%" ', 1)
+    first_code = html.index("<pre>", html.index('class="cell'))
+    html = html[:first_code + 5] + "x = " + "1 + " * 40 + "1\n" + html[first_code + 5:]
     html_path.write_text(html)
     page, problems = open_page(browser, serve(broken) + chapter + ".html", viewport=DESKTOP)
     problems += chapter_problems(page, expectations(chapter), broken)
@@ -447,6 +471,7 @@ def test_a_broken_page_fails_the_checks(built_site, serve, browser, tmp_path):
     assert re.search(r"^solution 1 is visible before it is clicked", text, flags=re.M), text
     assert re.search(r"^coding solution 1 is visible before it is clicked", text, flags=re.M), text
     assert "is shown at 50% of its size" in text, text
+    assert "a code or output box scrolls sideways at desktop width: 'x = 1 + 1" in text, text
 
 
 def test_a_page_with_wide_equations_fails_the_phone_check(built_site, serve, browser, tmp_path):
