@@ -280,3 +280,9 @@ def distance_curves(ax, histories, point, log: bool = True):
         ax.set_yscale("log")
     ax.set(xlabel="step $t$", ylabel=r"$\|\theta_t - \theta^*\|$")
     ax.legend()
+
+
+# Chapter 4 helpers
+
+
+# Chapter 5 helpers

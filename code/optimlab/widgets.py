@@ -315,3 +315,9 @@ def backprop_explorer(x1: float = 1.0, x2: float = 2.0, w3: float = 1.0, y: floa
         "y": _slider("target y", y, -3.0, 9.0, 0.25),
     }
     return explore(draw, controls)
+
+
+# Chapter 4 explorers
+
+
+# Chapter 5 explorers
