@@ -1,8 +1,10 @@
 """Shared fixtures: the website, built once per test session."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,12 +22,12 @@ def toc_files() -> list[str]:
     return files
 
 
-def _build_site(out: Path, cache: Path, solutions: str) -> Path:
-    """Build the website into ``out`` with warnings as errors; return the folder of its HTML.
+def _build_command(out: Path, cache: Path) -> list[str]:
+    """The command that builds the website into ``out`` with warnings as errors.
 
     Chapters are executed through the jupyter-cache at ``cache``: the first build of a test session
     runs every chapter afresh (the cache starts empty), a later build with the same cache reuses
-    those results. ``solutions`` is the ``BOOK_SOLUTIONS`` switch of ``_ext/solutions.py``.
+    those results.
     """
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["execute"]["execute_notebooks"] = "cache"
@@ -36,33 +38,83 @@ def _build_site(out: Path, cache: Path, solutions: str) -> Path:
     config["bibtex_bibfiles"] = [str(ROOT / path) for path in config.get("bibtex_bibfiles", [])]
     config_path = out / "_config.yml"
     config_path.write_text(yaml.safe_dump(config))
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(config_path),
-               "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
-    environment = {**os.environ, "BOOK_SOLUTIONS": solutions}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=environment)
-    assert result.returncode == 0, f"website build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-    return out / "_build" / "html"
+    return [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--config", str(config_path),
+            "--path-output", str(out), "-W", "-n", "--keep-going", "--all"]
+
+
+class SiteBuild:
+    """One website build running in a child process; ``site()`` waits for it and checks it.
+
+    ``solutions`` is the ``BOOK_SOLUTIONS`` switch of ``_ext/solutions.py``.
+    """
+
+    def __init__(self, out: Path, cache: Path, solutions: str):
+        self.out = out
+        self.log = out / "build.log"
+        environment = {**os.environ, "BOOK_SOLUTIONS": solutions}
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(_build_command(out, cache), stdout=log, stderr=subprocess.STDOUT,
+                                            env=environment)
+
+    def site(self) -> Path:
+        """The folder of the built HTML, once the build has succeeded."""
+        returncode = self.process.wait(timeout=600)
+        assert returncode == 0, f"website build failed:\n{self.log.read_text()[-8000:]}"
+        return self.out / "_build" / "html"
+
+
+SITE_FIXTURES = ("built_site", "built_site_without_solutions")
+_early_build: dict[str, SiteBuild] = {}
+
+
+def _uses_the_site(item) -> bool:
+    return any(name in getattr(item, "fixturenames", ()) for name in SITE_FIXTURES)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the tests that need the website last, so that the build overlaps the other tests.
+
+    The build executes every chapter, as nbval does; on two cores the two run side by side.
+    """
+    items.sort(key=_uses_the_site)  # stable: the order within each group is kept
+
+
+def pytest_collection_finish(session):
+    """Start the website build as soon as the tests are collected, if any test needs it."""
+    if any(_uses_the_site(item) for item in session.items) and not session.config.option.collectonly:
+        root = Path(tempfile.mkdtemp(prefix="book_site_"))
+        (root / "site").mkdir()
+        (root / "cache").mkdir()
+        _early_build["hidden"] = SiteBuild(root / "site", root / "cache", solutions="hidden")
+        _early_build["root"] = root
+
+
+def pytest_sessionfinish(session, exitstatus):
+    build = _early_build.get("hidden")
+    if build is not None and build.process.poll() is None:
+        build.process.kill()
+    if "root" in _early_build:
+        shutil.rmtree(_early_build["root"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def execution_cache(tmp_path_factory) -> Path:
-    """A jupyter-cache shared by the session's website builds (empty at first: chapters run afresh)."""
-    return tmp_path_factory.mktemp("jupyter_cache")
+def built_site() -> Path:
+    """The website exactly as readers get it (chapters executed, solutions hidden until clicked).
+
+    Its build started in the background when the tests were collected.
+    """
+    return _early_build["hidden"].site()
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory, execution_cache) -> Path:
-    """The website exactly as readers get it (chapters executed, solutions hidden until clicked)."""
-    return _build_site(tmp_path_factory.mktemp("site"), execution_cache, solutions="hidden")
-
-
-@pytest.fixture(scope="session")
-def built_site_without_solutions(tmp_path_factory, execution_cache, built_site) -> Path:
+def built_site_without_solutions(built_site) -> Path:
     """The website an instructor builds with ``BOOK_SOLUTIONS=none``: no solutions at all.
 
-    Depends on ``built_site`` so that it reuses the chapters' execution from the cache.
+    Depends on ``built_site`` so that it reuses the chapters' execution from the shared cache.
     """
-    return _build_site(tmp_path_factory.mktemp("site_without_solutions"), execution_cache, solutions="none")
+    root = _early_build["root"]
+    (root / "site_without_solutions").mkdir()
+    return SiteBuild(root / "site_without_solutions", root / "cache", solutions="none").site()
 
 
 def explorer_bundle(display) -> dict:

@@ -308,6 +308,52 @@ def equation_problems(page) -> tuple[list[str], dict]:
     return problems, {"equations": len(equations), "scrolling": scrolling}
 
 
+def overflow_problems(page, width: int) -> list[str]:
+    """What makes an opened page wider than ``width``, or runs off the screen or the text column."""
+    page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+    problems = []
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    if scroll > width + 1:
+        problems.append(f"the page is {scroll} px wide at {width} px")
+    # pictures and players must fit the text column (an output box would clip them silently)
+    clipped = page.evaluate("""() => {
+        const article = document.querySelector('article');
+        const column = article.getBoundingClientRect().right - parseFloat(getComputedStyle(article).paddingRight);
+        return [...document.querySelectorAll('article img, article div.animation')]
+            .filter(e => e.getBoundingClientRect().right > column + 1)
+            .map(e => e.tagName + ' ' + (e.getAttribute('alt') || e.className).slice(0, 40));
+    }""")
+    problems += [f"{item} is wider than the text column" for item in clipped]
+    # the links to the previous and next chapters stay on the screen
+    cut = page.evaluate("""w => [...document.querySelectorAll('.prev-next-area .prev-next-title')]
+        .filter(a => a.getBoundingClientRect().right > w + 1).map(a => a.textContent.trim().slice(0, 40))""", width)
+    problems += [f"the link '{text}' runs off the screen" for text in cut]
+    return problems
+
+
+def figure_link_problems(page) -> list[str]:
+    """Figures (not animation frames) that are not a link to their own full-size image."""
+    links = page.evaluate("""() => [...document.querySelectorAll('article figure img')]
+        .filter(i => !i.closest('div.animation'))
+        .map(i => { const a = i.closest('a.figure-full-size'); return !!a && a.href === i.src; })""")
+    if not links:
+        return ["no figure on the page"]
+    missing = links.count(False)
+    return [f"{missing} of {len(links)} figures lack a link to the full-size image"] if missing else []
+
+
+def solution_tap_problems(page) -> list[str]:
+    """A tap on the first solution's title must open it."""
+    solution = page.locator("article div.solution").first
+    body = solution.locator(":scope > :not(.admonition-title)").first
+    link = solution.locator(".admonition-title a").first
+    link.scroll_into_view_if_needed()
+    box = link.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(200)
+    return [] if body.is_visible() else ["tapping the first solution's title did not open it"]
+
+
 def solution_leaks(site: Path, chapter: str) -> list[str]:
     """What a site built without solutions still shows of a chapter's solutions."""
     expect = expectations(chapter)
@@ -348,44 +394,23 @@ def test_chapter_page_works_in_a_browser(built_site, serve, browser, chapter):
     base = serve(built_site)
     page, problems = open_page(browser, base + chapter + ".html", viewport=DESKTOP)
     problems += chapter_problems(page, expectations(chapter), built_site)
+    problems += overflow_problems(page, DESKTOP["width"])
     page.close()
     assert not problems, f"{chapter}:\n- " + "\n- ".join(problems)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_equations_fit_a_phone(built_site, serve, browser, chapter):
+def test_chapter_page_works_on_a_phone(built_site, serve, browser, chapter):
+    """At 390 px: display equations fit, nothing runs off the screen, a tap on a figure opens the
+    image at full size (phones show figures at about half size), and a tap on "Solution to
+    Exercise N" opens the solution (its link to the exercise does not take the tap)."""
     page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
     problems += equation_problems(page)[0]
+    problems += overflow_problems(page, PHONE["width"])
+    problems += figure_link_problems(page)
+    problems += solution_tap_problems(page)
     page.close()
     assert not problems, f"{chapter}:\n- " + "\n- ".join(problems)
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_figure_opens_at_full_size(built_site, serve, browser, chapter):
-    """On a phone a figure is shown at about half size; a tap on it opens the image itself."""
-    page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
-    links = page.evaluate("""() => [...document.querySelectorAll('article figure img')]
-        .filter(i => !i.closest('div.animation'))
-        .map(i => { const a = i.closest('a.figure-full-size'); return !!a && a.href === i.src; })""")
-    page.close()
-    missing = links.count(False)
-    assert links and not missing and not problems, f"{chapter}: {missing} of {len(links)} figures lack a full-size link"
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_a_tap_on_a_solution_title_opens_it_on_a_phone(built_site, serve, browser, chapter):
-    """Tapping "Solution to Exercise N" opens the solution (its link to the exercise does not take the tap)."""
-    page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
-    solution = page.locator("article div.solution").first
-    body = solution.locator(":scope > :not(.admonition-title)").first
-    link = solution.locator(".admonition-title a").first
-    link.scroll_into_view_if_needed()
-    box = link.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_timeout(200)
-    opened = body.is_visible()
-    page.close()
-    assert opened and not problems, f"{chapter}: tapping the first solution's title did not open it {problems}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -409,32 +434,16 @@ def test_search_finds_the_chapter(built_site, serve, browser, chapter):
     assert any(chapter + ".html" in hit for hit in hits), f"searching {term!r} gave {hits}"
 
 
-@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
-def test_pages_do_not_overflow_sideways(built_site, serve, browser, width):
-    base = serve(built_site)
-    overflowing = []
+@pytest.mark.parametrize("width", [DESKTOP["width"], PHONE["width"]], ids=["desktop", "phone"])
+def test_other_pages_do_not_overflow_sideways(built_site, serve, browser, width):
+    """The pages that are not chapters (the chapters are checked at both widths above)."""
+    problems = []
     for entry in toc_files():
-        page, _ = open_page(browser, base + entry + ".html", viewport={"width": width, "height": 900})
-        page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        if scroll > width + 1:
-            overflowing.append(f"{entry}: {scroll} px wide")
-        # pictures and players must fit the text column (an output box would clip them silently)
-        clipped = page.evaluate("""() => {
-            const article = document.querySelector('article');
-            const column = article.getBoundingClientRect().right - parseFloat(getComputedStyle(article).paddingRight);
-            return [...document.querySelectorAll('article img, article div.animation')]
-                .filter(e => e.getBoundingClientRect().right > column + 1)
-                .map(e => e.tagName + ' ' + (e.getAttribute('alt') || e.className).slice(0, 40));
-        }""")
-        overflowing += [f"{entry}: {item} is wider than the text column" for item in clipped]
-        # the links to the previous and next chapters stay on the screen
-        cut = page.evaluate("""w => [...document.querySelectorAll('.prev-next-area .prev-next-title')]
-            .filter(a => a.getBoundingClientRect().right > w + 1).map(a => a.textContent.trim().slice(0, 40))""",
-                            width)
-        overflowing += [f"{entry}: the link '{text}' runs off the screen" for text in cut]
-        page.close()
-    assert not overflowing, overflowing
+        if entry not in CHAPTERS:
+            page, _ = open_page(browser, serve(built_site) + entry + ".html", viewport={"width": width, "height": 900})
+            problems += [f"{entry}: {problem}" for problem in overflow_problems(page, width)]
+            page.close()
+    assert not problems, problems
 
 
 def test_every_chapter_page_is_lighter_than_5_megabytes(built_site):
@@ -474,23 +483,29 @@ def test_a_broken_page_fails_the_checks(built_site, serve, browser, tmp_path):
     assert "a code or output box scrolls sideways at desktop width: 'x = 1 + 1" in text, text
 
 
-def test_a_page_with_wide_equations_fails_the_phone_check(built_site, serve, browser, tmp_path):
-    """The equation check can fail: add long equations to a copy of Chapter 1, and move its
-    equation numbers onto the formulas."""
+def test_a_broken_page_fails_the_phone_checks(built_site, serve, browser, tmp_path):
+    """The phone checks can fail: in a copy of Chapter 1, add long equations, move the equation
+    numbers onto the formulas, add a box wider than the screen, and drop the book's stylesheet and
+    script (which open a solution on a tap of its title and link figures to their full size)."""
     chapter = CHAPTERS[0]
     broken = tmp_path / "site"
     shutil.copytree(built_site, broken)
     html_path = (broken / chapter).with_suffix(".html")
     wide = '<div class="math notranslate nohighlight">\\[' + " + ".join(f"x_{{{k}}}^2" for k in range(60)) + "\\]</div>"
     covering = "<style>div.math { position: relative; } div.math span.eqno { position: absolute; left: 2em; }</style>"
-    html = html_path.read_text().replace("</article>", wide * 40 + "</article>", 1)
+    html = html_path.read_text().replace("</article>", wide * 40 + '<div style="width: 900px">x</div></article>', 1)
+    html = re.sub(r'<link[^>]+book\.css[^>]*>|<script[^>]+enlarge\.js[^>]*></script>', "", html)
     html_path.write_text(html.replace("</head>", covering + "</head>", 1))
     page, _ = open_page(browser, serve(broken) + chapter + ".html", viewport=PHONE)
     problems, counts = equation_problems(page)
+    problems += overflow_problems(page, PHONE["width"]) + figure_link_problems(page) + solution_tap_problems(page)
     page.close()
     text = "\n".join(problems)
     assert "display equations scroll sideways at 390 px" in text and len(counts["scrolling"]) >= 40, text
     assert "its number covers the formula" in text, text
+    assert "the page is" in text and "px wide at 390 px" in text, text
+    assert "figures lack a link to the full-size image" in text, text
+    assert "tapping the first solution's title did not open it" in text, text
 
 
 def test_a_site_leaking_a_solution_fails_the_check(built_site_without_solutions, tmp_path):
