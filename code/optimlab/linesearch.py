@@ -72,7 +72,7 @@ class LineFunction:
 
 
 def along(problem, theta, direction=None) -> LineFunction:
-    """The loss of ``problem`` along ``direction`` from ``theta`` as a function of the step size (Chapter 4, eq. ``eq-phi``).
+    """The loss along a direction from ``theta``, as a function of the step size (Chapter 4, eq. ``eq-phi``).
 
     ``problem`` needs ``f(theta)`` and ``grad(theta)`` (any :mod:`optimlab.landscapes`
     landscape). ``direction`` defaults to the negative gradient, so that
