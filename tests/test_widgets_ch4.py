@@ -50,4 +50,5 @@ def test_bracket_iterations_draws_one_row_per_bracket():
     assert ax.get_ylim() == (5.6, 0.4)
     values = plots.line_and_trials(ax, lambda s: (s - 0.3) ** 2, [0.0, 0.5, 1.0], result)
     assert values == pytest.approx([0.09, 0.04, 0.49])
-    assert len(ax.lines) == 5 + 5 + 3   # bars and dots per bracket, the curve, the trials, the chosen step
+    # a bar and four dots per bracket, the minimizer; the curve, the trials, the chosen step
+    assert len(ax.lines) == 2 * 5 + 1 + 3
