@@ -137,22 +137,24 @@ def _thirds(a: float, d: float) -> tuple[float, float, float, float]:
 
 
 def shrink_bracket(points, values) -> tuple[float, float]:
-    """One shrink of the four-point bracketing search (Chapter 4, eq. ``eq-bracket-rules``).
+    """One shrink of the four-point bracketing search.
 
-    ``points = (a, b, c, d)`` with ``a < b < c < d`` and ``values`` the losses there. Returns the
+    Chapter 4, eq. ``eq-bracket-rules``. ``points = (a, b, c, d)``
+    with ``a < b < c < d``, ``values`` the losses there. Returns the
     new outer bracket ``(a, d)``:
 
-    1. if the loss at ``a`` is the smallest of the four (ties included), the minimum lies close to
-       ``a``: keep the half ``[a, (a + d) / 2]``;
-    2. otherwise, if ``L(b) < L(c)``, discard ``(c, d]``: the new bracket is ``[a, c]``;
-    3. otherwise (``L(c) <= L(b)``), discard ``[a, b)``: the new bracket is ``[b, d]``.
+    1. if the loss at ``a`` is at most each of the other three, the
+       minimum lies near ``a``: keep the half ``[a, (a + d) / 2]``;
+    2. otherwise, if ``L(b) < L(c)``, drop ``(c, d]``: keep ``[a, c]``;
+    3. otherwise (``L(c) <= L(b)``), drop ``[a, b)``: keep ``[b, d]``.
 
-    For a unimodal ``phi`` each rule keeps the minimizer inside the bracket.
+    For a unimodal ``phi`` each rule keeps the minimizer inside.
     """
     a, b, c, d = (float(p) for p in points)
     loss_a, loss_b, loss_c, loss_d = (float(x) for x in values)
     if not a < b < c < d:
-        raise ValueError(f"shrink_bracket: the points must satisfy a < b < c < d, got {(a, b, c, d)}")
+        raise ValueError("shrink_bracket: the points must satisfy "
+                         f"a < b < c < d, got {(a, b, c, d)}")
     if loss_a <= min(loss_b, loss_c, loss_d):
         return a, a + (d - a) / 2
     if loss_b < loss_c:
