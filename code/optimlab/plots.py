@@ -16,7 +16,7 @@ import numpy as np
 __all__ = [
     "COLORS", "TEXT_WIDTH", "DPI", "SMALLEST_FONT_PT", "use_book_style", "new_figure", "mark_minimum", "data_and_model",
     "contour", "trajectory", "paths_on_contours", "loss_curves", "animate_paths",
-    "gradient_arrows", "distance_curves",
+    "gradient_arrows", "distance_curves", "line_and_trials", "bracket_iterations",
 ]
 
 #: Okabe-Ito colour-blind-safe palette, in the order the book uses it.
@@ -283,6 +283,41 @@ def distance_curves(ax, histories, point, log: bool = True):
 
 
 # Chapter 4 helpers
+def line_and_trials(ax, phi, steps, result=None, color=None, label=r"$\varphi(s)$"):
+    """Draw the loss along a line, ``phi`` on the grid ``steps``, and the points a search evaluated.
+
+    ``result`` is a :class:`optimlab.linesearch.SearchResult`: its trials are drawn as numbered
+    dots (the order of evaluation) and its chosen step as a vertical dashed line.
+    """
+    values = [phi(s) for s in steps]
+    ax.plot(steps, values, color=color or COLORS[0], label=label)
+    if result is not None and result.trials:
+        trial_s, trial_v = np.array(result.trials, dtype=float).T
+        ax.plot(trial_s, trial_v, "o", color=COLORS[1], markersize=5, zorder=4,
+                label=f"{len(trial_s)} evaluations")
+        ax.axvline(result.step, color=COLORS[2], linestyle="--", lw=1.5, label=f"chosen $s$ = {result.step:.3g}")
+    ax.set(xlabel="step size $s$", ylabel=r"loss $\varphi(s)$")
+    return values
+
+
+def bracket_iterations(ax, result, iterations: int | None = None, minimizer: float | None = None):
+    """Draw a bracketing or golden-section search iteration by iteration, one row per iteration.
+
+    Row k (from the top) shows the bracket before iteration k as a bar with its four points
+    (``result.brackets[k - 1]``); a dotted line marks ``minimizer`` if given.
+    """
+    brackets = result.brackets if iterations is None else result.brackets[:iterations + 1]
+    for k, points in enumerate(brackets, start=1):
+        a, *_, d = points
+        ax.plot([a, d], [k, k], color=COLORS[0], lw=3, solid_capstyle="butt", alpha=0.5)
+        ax.plot(points, [k] * len(points), "o", color=COLORS[1], markersize=5, zorder=3)
+    if minimizer is not None:
+        ax.axvline(minimizer, color=COLORS[2], linestyle=":", lw=1.5, label="minimizer")
+    ax.set_ylim(len(brackets) + 0.6, 0.4)
+    ax.set(xlabel="step size $s$", ylabel="iteration")
+    ax.set_yticks(range(1, len(brackets) + 1, max(1, len(brackets) // 6)))
+    ax.grid(axis="y", visible=False)
+
 
 
 # Chapter 5 helpers

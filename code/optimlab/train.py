@@ -7,6 +7,7 @@ parameter, marking the run ``diverged`` instead of filling plots with NaN. Each 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ from . import _validate as v
 from .data import minibatches
 from .losses import loss_and_grad_functions as losses_by_name
 
-__all__ = ["History", "minimize", "newton", "fit"]
+__all__ = ["History", "minimize", "newton", "minimize_with_line_search", "fit"]
 
 
 @dataclass
@@ -26,7 +27,10 @@ class History:
     taken. ``losses`` holds the k + 1 losses at those parameters (for :func:`fit`, on the whole
     data set). ``diverged`` is True when the run stopped because the next loss or parameter
     would have been non-finite. ``evaluations`` counts gradient evaluations; ``batch_losses``
-    (for :func:`fit`) the mini-batch losses seen by the optimizer.
+    (for :func:`fit`) the mini-batch losses seen by the optimizer. ``loss_evaluations`` (for
+    :func:`minimize_with_line_search`) holds, for each iterate, how many loss evaluations the
+    line searches had made up to it (0 at the start), and ``step_sizes`` the step size each line
+    search chose.
     """
 
     thetas: np.ndarray
@@ -35,6 +39,8 @@ class History:
     evaluations: int = 0
     label: str = ""
     batch_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
+    loss_evaluations: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    step_sizes: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def steps(self) -> int:
@@ -70,11 +76,11 @@ def _finite(loss: float, theta: np.ndarray) -> bool:
     return bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
 
 
-def _descend(problem, theta0, steps: int, next_theta, where: str):
+def _descend(problem, theta0, steps: int, next_theta, where: str, stop: type[Exception] | None = None):
     """The loop shared by :func:`minimize` and :func:`newton`: ``theta = next_theta(theta, grad)``.
 
     Returns ``(thetas, losses, diverged)``; stops at the first non-finite gradient, parameter or
-    loss.
+    loss, and, without marking the run diverged, when ``next_theta`` raises the exception ``stop``.
     """
     steps = _count(steps, "steps", where)
     theta = v.as_float_array(theta0, "theta0", where, min_ndim=1)
@@ -88,7 +94,12 @@ def _descend(problem, theta0, steps: int, next_theta, where: str):
             if not np.all(np.isfinite(grad)):
                 diverged = True
                 break
-            candidate = next_theta(theta, grad)
+            try:
+                candidate = next_theta(theta, grad)
+            except Exception as error:
+                if stop is not None and isinstance(error, stop):
+                    break
+                raise
             loss = problem.f(candidate) if np.all(np.isfinite(candidate)) else np.inf
             if not _finite(loss, candidate):
                 diverged = True
@@ -140,6 +151,48 @@ def newton(problem, theta0, steps: int, label: str = "Newton") -> History:
 
     thetas, losses, diverged = _descend(problem, theta0, steps, newton_step, "newton")
     return History(thetas, losses, diverged, evaluations=len(thetas) - 1 + diverged, label=label)
+
+
+def minimize_with_line_search(problem, theta0, steps: int, search: Callable, label: str = "") -> History:
+    """Gradient descent with a line search at every step (Chapter 4, eq. ``eq-gd-line-search``).
+
+    At step t the loss along the negative gradient, ``phi(s) = L(theta_{t-1} - s g_t)``, is built
+    by :func:`optimlab.linesearch.along` and handed to ``search(phi)``, which returns a
+    :class:`optimlab.linesearch.SearchResult`; then ``theta_t = theta_{t-1} - s_t g_t`` with
+    its ``step`` s_t. For example
+    ``search=lambda phi: linesearch.bracketing(phi, (0, 1))`` or
+    ``search=lambda phi: linesearch.backtracking(phi, phi.slope, phi.value0)``.
+    ``History.evaluations`` counts gradient evaluations (one per step) and
+    ``History.loss_evaluations`` the cumulative loss evaluations the searches made (the losses
+    recorded in the history for plotting are not counted: plain gradient descent needs none).
+    ``History.step_sizes`` holds the chosen s_t. The run stops early, without error, at a point
+    where the gradient is exactly zero.
+    """
+    from .linesearch import along
+
+    if not callable(search):
+        raise ValueError(f"minimize_with_line_search: search must be a function of phi returning a "
+                         f"SearchResult, got {search!r}")
+    counts, step_sizes = [0], []
+
+    def line_search_step(theta, grad):
+        if not np.any(grad):
+            raise _Stationary
+        result = search(along(problem, theta, -grad))
+        counts.append(counts[-1] + int(result.evaluations))
+        step_sizes.append(float(result.step))
+        return theta - result.step * grad
+
+    thetas, losses, diverged = _descend(problem, theta0, steps, line_search_step, "minimize_with_line_search",
+                                        stop=_Stationary)
+    history = History(thetas, losses, diverged, evaluations=len(thetas) - 1 + diverged, label=label,
+                      loss_evaluations=np.array(counts[:len(thetas)]),
+                      step_sizes=np.array(step_sizes[:len(thetas) - 1]))
+    return history
+
+
+class _Stationary(Exception):
+    """Raised inside a step to end a run at a point where the gradient is zero."""
 
 
 def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None = None,

@@ -21,7 +21,8 @@ from IPython.display import display
 from . import losses
 from .plots import COLORS, SMALLEST_FONT_PT, TEXT_WIDTH, contour, data_and_model, mark_minimum, new_figure, trajectory
 
-__all__ = ["explore", "gaussian_likelihood_explorer", "gradient_descent_explorer"]
+__all__ = ["explore", "gaussian_likelihood_explorer", "gradient_descent_explorer", "line_search_explorer",
+           "line_search_search"]
 
 
 def _png(figure: plt.Figure) -> str:
@@ -318,6 +319,76 @@ def backprop_explorer(x1: float = 1.0, x2: float = 2.0, w3: float = 1.0, y: floa
 
 
 # Chapter 4 explorers
+LINE_SEARCHES = ("bracketing", "golden section", "backtracking")
+
+
+def line_search_search(method: str, s_max: float, c: float = 1e-4, rho: float = 0.5, tol_fraction: float = 0.01):
+    """The search function for :func:`optimlab.train.minimize_with_line_search` named ``method`` (Chapter 4).
+
+    ``s_max`` is the upper end of the bracket ``(0, s_max)`` (searched to ``tol_fraction * s_max``)
+    or backtracking's first trial; ``c`` and ``rho`` are backtracking's Armijo constant and
+    shrink factor.
+    """
+    from . import linesearch
+
+    if method == "bracketing":
+        return lambda phi: linesearch.bracketing(phi, (0.0, s_max), tol=tol_fraction * s_max)
+    if method == "golden section":
+        return lambda phi: linesearch.golden_section(phi, (0.0, s_max), tol=tol_fraction * s_max)
+    if method == "backtracking":
+        return lambda phi: linesearch.backtracking(phi, phi.slope, phi.value0, step0=s_max, rho=rho, c=c)
+    raise ValueError(f"line_search_search: method must be one of {LINE_SEARCHES}, got {method!r}")
+
+
+def line_search_explorer(landscape, start, method: str = "bracketing", s_max: float = 50.0, c: float = 1e-4,
+                         rho: float = 0.5, steps: int = 20, s_max_range=(1.0, 100.0),
+                         labels=(r"$\theta_0$", r"$\theta_1$"), resolution: int = 120):
+    """Chapter 4 explorer: gradient descent with a line search at every step (eq. ``eq-gd-line-search``).
+
+    Controls: the search (bracketing, golden section or Armijo backtracking), ``s_max`` (the
+    bracket's upper end, or backtracking's first trial), and backtracking's ``c`` (as log10) and
+    ``rho``. Left: ``steps`` steps from ``start`` over the contours, with the total number of
+    loss evaluations; right: the loss along the first line, ``phi(s)``, with the points the first
+    search evaluated and the step it chose.
+    """
+    from .linesearch import along
+    from .plots import line_and_trials
+    from .train import minimize_with_line_search
+
+    line_search_search(method, s_max)   # validates the method
+    low, high = (float(b) for b in s_max_range)
+    if not (0 < low < high and low <= s_max <= high):
+        raise ValueError(f"line_search_explorer: s_max must lie in s_max_range {s_max_range!r}, got {s_max!r}")
+    if not (0 < c < 1 and 0 < rho < 1):
+        raise ValueError(f"line_search_explorer: c and rho must lie strictly between 0 and 1, got c={c!r}, rho={rho!r}")
+    start = np.asarray(start, dtype=np.float64)
+    landscape.grid(resolution)
+
+    def draw(method, s_max, log10_c, rho):
+        search = line_search_search(method, s_max, c=10.0**log10_c, rho=rho)
+        history = minimize_with_line_search(landscape, start, steps, search, label=method)
+        first_line = along(landscape, start)
+        first = search(first_line)
+        fig, (left, right) = new_figure(nrows=2, width=TEXT_WIDTH, height=7.0,
+                                        gridspec_kw={"height_ratios": [1.3, 1]})
+        contour(left, landscape, resolution=resolution)
+        trajectory(left, history, color=COLORS[1])
+        left.set(xlabel=labels[0], ylabel=labels[1])
+        left.set_title(f"{method}: {history.steps} steps, {int(history.loss_evaluations[-1])} loss "
+                       f"evaluations,\nfinal loss {history.final_loss:.4g}")
+        line_and_trials(right, first_line, np.linspace(0.0, s_max, 300), first)
+        right.set_title("the first line search")
+        right.legend(loc="upper right", frameon=True, facecolor="white", framealpha=0.9)
+        return fig
+
+    controls = {
+        "method": w.Dropdown(options=LINE_SEARCHES, value=method, description="search"),
+        "s_max": _slider("s_max (bracket end / first trial)", float(s_max), low, high, (high - low) / 100),
+        "log10_c": _slider("log₁₀ c (Armijo)", float(np.log10(c)), -4.0, -0.05, 0.05),
+        "rho": _slider("ρ (backtracking)", float(rho), 0.1, 0.9, 0.05),
+    }
+    return explore(draw, controls)
+
 
 
 # Chapter 5 explorers

@@ -11,7 +11,8 @@ checks from ``optimlab.checks`` directly: ``from optimlab.checks import check_lo
 from ._common import CheckFailed
 from .backprop import check_layer_backward, layer_backward_reference
 from .gradient_descent import check_gradient_descent, check_line_mse_grad
+from .line_search import check_bracket_rule
 from .losses import check_bce_with_logits, check_log_softmax
 
 __all__ = ["CheckFailed", "check_bce_with_logits", "check_log_softmax", "check_gradient_descent",
-           "check_line_mse_grad", "check_layer_backward", "layer_backward_reference"]
+           "check_line_mse_grad", "check_layer_backward", "layer_backward_reference", "check_bracket_rule"]

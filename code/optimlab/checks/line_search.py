@@ -1,0 +1,74 @@
+"""Checks for Chapter 4's coding exercise (one shrink of the bracketing line search)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import CheckFailed, _call, _passed
+
+__all__ = ["check_bracket_rule"]
+
+
+def _cases():
+    """(points, values, what the case exercises), covering each rule and both tie conventions."""
+    points = (0.0, 1.0, 2.0, 3.0)
+    return [
+        (points, (1.0, 2.0, 3.0, 4.0), "rule 1 (L(a) smallest)"),
+        (points, (5.0, 1.0, 2.0, 4.0), "rule 2 (L(b) < L(c))"),
+        (points, (5.0, 3.0, 1.0, 2.0), "rule 3 (L(c) < L(b))"),
+        (points, (5.0, 4.0, 3.0, 1.0), "rule 3 (L(d) smallest)"),
+        ((0.5, 0.7, 0.9, 1.1), (2.0, 3.0, 1.0, 0.5), "rule 3 on a bracket that does not start at 0"),
+        ((-2.0, 0.0, 2.0, 4.0), (6.0, 1.0, 3.0, 9.0), "rule 2 on a bracket that does not start at 0"),
+        (points, (5.0, 2.0, 2.0, 4.0), "a tie L(b) = L(c) (rule 3: 'otherwise')"),
+        (points, (1.0, 1.0, 3.0, 4.0), "a tie L(a) = L(b), both smallest (rule 1: 'at most')"),
+    ]
+
+
+def _diagnose(got, points, values, want) -> str:
+    a, b, c, d = points
+    la, lb, lc, ld = values
+    rule1 = la <= min(lb, lc, ld)
+    if np.allclose(got, want[::-1]):
+        return "your bracket is reversed: return (new_a, new_d) with new_a < new_d."
+    if rule1 and np.allclose(got, (a, b)):
+        return ("when L(a) is the smallest, keep the half [a, (a + d) / 2], not [a, b]: the rule halves the "
+                "bracket towards a.")
+    if rule1 and la == lb and np.allclose(got, (a, c)):
+        return ("L(a) ties with L(b) as the smallest value: rule 1 applies when L(a) is at most each of the "
+                "others (use <=, or check rule 1 before comparing L(b) and L(c)).")
+    if rule1:
+        return ("when L(a) is the smallest of the four losses, the minimum lies near a: keep [a, (a + d) / 2]. "
+                "Check this rule first, before comparing L(b) and L(c).")
+    if lb == lc and np.allclose(got, (a, c)):
+        return "for a tie L(b) = L(c), use rule 3 ('otherwise'): keep [b, d]. Compare with L(b) < L(c), not <=."
+    if lb < lc and np.allclose(got, (b, d)) or lc < lb and np.allclose(got, (a, c)):
+        return ("you kept the side with the higher loss: if L(b) < L(c), the minimum cannot lie beyond c, so "
+                "keep [a, c]; otherwise keep [b, d].")
+    if np.allclose(got, (a, b)) or np.allclose(got, (c, d)) or np.allclose(got, (b, c)):
+        return ("you discarded too much: if L(b) < L(c) the minimizer can still lie anywhere in [a, c] (keep "
+                "[a, c], not [a, b] or [b, c]); otherwise anywhere in [b, d].")
+    return f"expected the new bracket {want}, got {tuple(float(g) for g in got)}."
+
+
+def check_bracket_rule(fn) -> None:
+    """Check a student's ``fn(points, values)``: one shrink of the four-point bracketing search.
+
+    Chapter 4, exercise on eq. ``eq-bracket-rules``: ``points = (a, b, c, d)`` with
+    ``a < b < c < d`` and ``values`` the losses there; the answer is the new bracket
+    ``(new_a, new_d)``, compared with :func:`optimlab.linesearch.shrink_bracket` on cases that
+    exercise each rule and the tie conventions.
+    """
+    from ..linesearch import shrink_bracket
+
+    cases = _cases()
+    for points, values, what in cases:
+        got = _call(fn, points, values)
+        want = shrink_bracket(points, values)
+        if got.shape != (2,):
+            raise CheckFailed(f"return the new bracket as two numbers (new_a, new_d), got shape {got.shape} "
+                              f"(for {what}). The interior points are placed at the thirds afterwards.")
+        if np.allclose(got, want, rtol=1e-12, atol=1e-12):
+            continue
+        raise CheckFailed(f"for points {points} with losses {values}, {what}: "
+                          + _diagnose(got, points, values, want))
+    _passed("check_bracket_rule", len(cases))
