@@ -12,6 +12,7 @@ from ._common import CheckFailed
 from .backprop import check_layer_backward, layer_backward_reference
 from .gradient_descent import check_gradient_descent, check_line_mse_grad
 from .losses import check_bce_with_logits, check_log_softmax
+from .sgd import check_epoch_batches
 
 __all__ = ["CheckFailed", "check_bce_with_logits", "check_log_softmax", "check_gradient_descent",
-           "check_line_mse_grad", "check_layer_backward", "layer_backward_reference"]
+           "check_line_mse_grad", "check_layer_backward", "layer_backward_reference", "check_epoch_batches"]
