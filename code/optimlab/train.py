@@ -231,8 +231,8 @@ def average_iterates(thetas, start: int = 0) -> np.ndarray:
     Polyak-Ruppert averaging (Polyak & Juditsky, 1992; eq. ``eq-averaging``): with a constant
     or slowly decaying learning rate the SGD iterates keep jumping around the minimum, and their
     average is much closer to it than the last iterate. ``thetas`` is a :class:`History` or an
-    array of iterates of shape (k + 1, ...) (axis 0 counts the steps); ``start`` is the index of the first iterate averaged
-    (0 averages all of them, the start theta_0 included).
+    array of iterates of shape (k + 1, ...) (axis 0 counts the steps); ``start`` is the index of
+    the first iterate averaged (0 averages all of them, the start theta_0 included).
     """
     path = thetas.thetas if isinstance(thetas, History) else thetas
     path = v.as_float_array(path, "thetas", "average_iterates", min_ndim=1)
