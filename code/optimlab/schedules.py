@@ -131,7 +131,7 @@ class Cosine(Schedule):
 
 
 class InverseTime(Schedule):
-    """Inverse-time decay, ``alpha_t = lr * t0 / (t0 + t - 1)`` (Chapter 5, eq. ``eq-inverse-time``).
+    """Inverse-time decay, ``alpha_t = lr * t0 / (t0 + t - 1)`` (Chapter 5, eq. ``eq-schedules``).
 
     Starts at ``lr`` and halves by step ``t0 + 1``; for large t it falls like 1/t. It satisfies
     the Robbins-Monro conditions (Robbins & Monro, 1951): the sum of alpha_t diverges (like
