@@ -101,18 +101,30 @@ def gabor(n: int = 30, phi=(0.0, 16.6), noise: float = 0.1, seed: int = 0) -> Da
 
 
 def minibatches(n: int, batch_size: int, rng: np.random.Generator, replace: bool = False):
-    """Yield the index arrays of one epoch over ``n`` examples (Chapter 5, eq. ``eq-minibatch``).
+    """The index arrays of one epoch over ``n`` examples (Chapter 5, eq. ``eq-epoch``).
 
     Without replacement: a fresh permutation of 0..n-1 cut into consecutive batches of
     ``batch_size`` (the last one shorter if ``batch_size`` does not divide ``n``), so every
-    example is used exactly once per epoch. With ``replace=True``: ceil(n / batch_size) batches,
-    each drawn independently with replacement.
+    example is used exactly once per epoch. With ``replace=True``: ceil(n / batch_size) batches of
+    ``batch_size`` indices, each index drawn independently and uniformly from 0..n-1, so an
+    epoch may use some examples twice and miss others.
+
+    The arguments are checked at once (a bad ``batch_size`` raises ``ValueError`` here, not at
+    the first batch); the batches are then produced lazily, as a generator, from ``rng``.
     """
     n = _count(n, "minibatches")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
-        raise ValueError(f"minibatches: batch_size must be an integer in [1, n={n}], got {batch_size!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise ValueError(f"minibatches: batch_size must be an integer number of examples, got {batch_size!r}")
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"minibatches: batch_size must lie in [1, n] = [1, {n}], got {batch_size}")
     if not isinstance(rng, np.random.Generator):
         raise ValueError("minibatches: rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    if not isinstance(replace, (bool, np.bool_)):
+        raise ValueError(f"minibatches: replace must be True or False, got {replace!r}")
+    return _epoch(n, int(batch_size), rng, bool(replace))
+
+
+def _epoch(n: int, batch_size: int, rng: np.random.Generator, replace: bool):
     n_batches = -(-n // batch_size)
     if replace:
         for _ in range(n_batches):

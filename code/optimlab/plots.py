@@ -321,3 +321,20 @@ def bracket_iterations(ax, result, iterations: int | None = None, minimizer: flo
 
 
 # Chapter 5 helpers
+__all__ += ["schedule_curves"]
+
+
+def schedule_curves(ax, named_schedules: dict, steps: int, log: bool = False):
+    """Plot alpha_t against the step t = 1..steps for each schedule (Chapter 5, eq. ``eq-schedules``).
+
+    ``named_schedules`` maps a legend label to a schedule: any callable t -> learning rate, such as
+    the classes of :mod:`optimlab.schedules`.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"schedule_curves: steps must be a positive integer, got {steps!r}")
+    t = np.arange(1, steps + 1)
+    for color, (label, schedule) in zip(COLORS, named_schedules.items(), strict=False):
+        ax.plot(t, [schedule(int(k)) for k in t], color=color, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="step $t$", ylabel=r"learning rate $\alpha_t$")

@@ -7,6 +7,7 @@ parameter, marking the run ``diverged`` instead of filling plots with NaN. Each 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from . import _validate as v
 from .data import minibatches
 from .losses import loss_and_grad_functions as losses_by_name
 
-__all__ = ["History", "minimize", "newton", "minimize_with_line_search", "fit"]
+__all__ = ["History", "minimize", "newton", "minimize_with_line_search", "fit", "average_iterates"]
 
 
 @dataclass
@@ -31,6 +32,12 @@ class History:
     :func:`minimize_with_line_search`) holds, for each iterate, how many loss evaluations the
     line searches had made up to it (0 at the start), and ``step_sizes`` the step size each line
     search chose.
+
+    Only :func:`fit` fills the Chapter 5 records: ``epoch_losses`` (the full loss at the start
+    and after each completed epoch), ``examples`` (k + 1 cumulative counts of examples whose
+    gradients were computed, starting at 0), ``seconds`` (k + 1 cumulative seconds spent on
+    gradients and updates, not on the recorded full losses) and ``lrs`` (the k learning rates
+    used, alpha_1, ..., alpha_k).
     """
 
     thetas: np.ndarray
@@ -41,6 +48,10 @@ class History:
     batch_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
     loss_evaluations: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
     step_sizes: np.ndarray = field(default_factory=lambda: np.empty(0))
+    epoch_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
+    examples: np.ndarray = field(default_factory=lambda: np.empty(0))
+    seconds: np.ndarray = field(default_factory=lambda: np.empty(0))
+    lrs: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def steps(self) -> int:
@@ -196,44 +207,90 @@ class _Stationary(Exception):
 
 
 def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None = None,
-        seed: int = 0, replace: bool = False, label: str = "") -> History:
+        seed: int = 0, replace: bool = False, label: str = "", schedule=None) -> History:
     """Train ``model`` on ``data = (x, y)`` by minimizing the loss named ``loss`` (Chapters 2 and 5).
 
     With ``batch_size=None`` each epoch is one full-batch gradient step; otherwise each epoch
-    visits the data in mini-batches from :func:`optimlab.data.minibatches`, seeded by ``seed``.
+    visits the data in ceil(n / batch_size) mini-batches from :func:`optimlab.data.minibatches`
+    (Chapter 5, eq. ``eq-epoch``), seeded by ``seed``, and each step is the mini-batch SGD
+    update of eq. ``eq-minibatch-sgd`` (with whatever rule ``optimizer`` implements).
+    ``schedule`` (optional, a callable t -> learning rate such as the classes of
+    :mod:`optimlab.schedules`) sets ``optimizer.lr = schedule(t)`` before step t = 1, 2, ...;
+    the optimizer's own ``lr`` is restored when the run ends.
+
     The model's ``params`` are set to the final parameters. ``History.losses`` holds the loss on
-    the whole data set after every step.
+    the whole data set after every step, ``batch_losses`` the mini-batch losses,
+    ``epoch_losses`` the whole-data loss at the start and after each epoch, ``examples`` and
+    ``seconds`` the cumulative examples and gradient-and-update time, ``lrs`` the rates used.
     """
     epochs = _count(epochs, "epochs", "fit")
     x, y = data
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"fit: data has {len(x)} inputs but {len(y)} targets; they must match")
+    if schedule is not None and not callable(schedule):
+        raise ValueError(f"fit: schedule must be a callable t -> learning rate (see optimlab.schedules), "
+                         f"got {schedule!r}")
     n = len(x)
     batch_size = n if batch_size is None else batch_size
     loss_fn, loss_grad = losses_by_name(loss)
     rng = np.random.default_rng(seed)
     optimizer.reset()
+    base_lr = optimizer.lr
     theta = model.params.copy()
     thetas, losses, batch_losses = [theta], [model.loss(loss, x, y, theta)], []
+    epoch_losses, examples, seconds, lrs = [losses[0]], [0], [0.0], []
     diverged = False
-    with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(epochs):
-            for batch in minibatches(n, batch_size, rng, replace=replace):
-                pred, cache = model.forward(x[batch], theta)
-                grad = model.backward(cache, loss_grad(pred, y[batch]))
-                candidate = optimizer.step(theta, grad) if np.all(np.isfinite(grad)) else None
-                full_pred = None if candidate is None or not np.all(np.isfinite(candidate)) else model(x, candidate)
-                full_loss = np.inf if full_pred is None or not np.all(np.isfinite(full_pred)) else loss_fn(full_pred, y)
-                if not np.isfinite(full_loss):
-                    diverged = True
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(epochs):
+                for batch in minibatches(n, batch_size, rng, replace=replace):
+                    started = time.perf_counter()
+                    if schedule is not None:
+                        optimizer.lr = v.positive_number(schedule(len(lrs) + 1), f"schedule({len(lrs) + 1})",
+                                                         "fit", allow_zero=True)
+                    pred, cache = model.forward(x[batch], theta)
+                    grad = model.backward(cache, loss_grad(pred, y[batch]))
+                    candidate = optimizer.step(theta, grad) if np.all(np.isfinite(grad)) else None
+                    elapsed = time.perf_counter() - started
+                    full_pred = None if candidate is None or not np.all(np.isfinite(candidate)) else model(x, candidate)
+                    full_loss = (np.inf if full_pred is None or not np.all(np.isfinite(full_pred))
+                                 else loss_fn(full_pred, y))
+                    if not np.isfinite(full_loss):
+                        diverged = True
+                        break
+                    batch_losses.append(loss_fn(pred, y[batch]))
+                    lrs.append(optimizer.lr)
+                    examples.append(examples[-1] + len(batch))
+                    seconds.append(seconds[-1] + elapsed)
+                    theta = candidate
+                    thetas.append(theta)
+                    losses.append(full_loss)
+                if diverged:
                     break
-                batch_losses.append(loss_fn(pred, y[batch]))
-                theta = candidate
-                thetas.append(theta)
-                losses.append(full_loss)
-            if diverged:
-                break
+                epoch_losses.append(losses[-1])
+    finally:
+        optimizer.lr = base_lr
     model.params = theta
     return History(np.array(thetas), np.array(losses), diverged, evaluations=len(batch_losses) + diverged,
-                   label=label or repr(optimizer), batch_losses=np.array(batch_losses))
+                   label=label or repr(optimizer), batch_losses=np.array(batch_losses),
+                   epoch_losses=np.array(epoch_losses), examples=np.array(examples),
+                   seconds=np.array(seconds), lrs=np.array(lrs, dtype=np.float64))
+
+
+def average_iterates(thetas, start: int = 0) -> np.ndarray:
+    """The tail average of the iterates, (theta_start + ... + theta_k) / (k - start + 1) (Chapter 5).
+
+    Polyak-Ruppert averaging (Polyak & Juditsky, 1992; eq. ``eq-averaging``): with a constant
+    or slowly decaying learning rate the SGD iterates keep jumping around the minimum, and their
+    average is much closer to it than the last iterate. ``thetas`` is a :class:`History` or an
+    array of iterates of shape (k + 1, ...) (axis 0 counts the steps); ``start`` is the index of
+    the first iterate averaged (0 averages all of them, the start theta_0 included).
+    """
+    path = thetas.thetas if isinstance(thetas, History) else thetas
+    path = v.as_float_array(path, "thetas", "average_iterates", min_ndim=1)
+    last = len(path) - 1
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start <= last:
+        raise ValueError(f"average_iterates: start must be an integer index in [0, {last}] "
+                         f"(there are {last + 1} iterates), got {start!r}")
+    return path[start:].mean(axis=0)

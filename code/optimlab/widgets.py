@@ -392,3 +392,67 @@ def line_search_explorer(landscape, start, method: str = "bracketing", s_max: fl
 
 
 # Chapter 5 explorers
+__all__ += ["sgd_explorer"]
+
+
+def sgd_explorer(model, loss: str, data, landscape, lr: float = 10.0, batch_size: int = 5, start=None,
+                 epochs: int = 20, seed: int = 0, log10_lr_range=(-1.0, 1.5),
+                 labels=(r"$\theta_0$", r"$\theta_1$"), resolution: int = 120):
+    """Chapter 5 explorer: mini-batch SGD (eq. ``eq-minibatch-sgd``) on a two-parameter model.
+
+    Sliders set log10 of the learning rate (within ``log10_lr_range``), the batch size B (1 to
+    n) and the seed of the shuffling. Each redraw trains a copy of ``model`` from ``start`` for
+    ``epochs`` epochs with :func:`optimlab.train.fit` and :class:`optimlab.optimizers.SGD`.
+    Left: the path over the contours of ``landscape`` (the same loss, e.g.
+    :func:`optimlab.landscapes.from_model`); right: the loss on the whole data set against the
+    number of epochs (examples processed / n), so that every batch size shares one axis.
+    """
+    import copy
+
+    from .optimizers import SGD
+    from .train import fit
+
+    x, y = data
+    n = len(x)
+    low, high = (float(b) for b in log10_lr_range)
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"sgd_explorer: log10_lr_range must be (low, high) exponents of 10 with low < high, "
+                         f"got {log10_lr_range!r}")
+    if not (isinstance(lr, (int, float)) and lr > 0 and low <= np.log10(lr) <= high):
+        raise ValueError(f"sgd_explorer: lr must be a positive number between 10^{low:g} and 10^{high:g} "
+                         f"(log10_lr_range), got {lr!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
+        raise ValueError(f"sgd_explorer: batch_size must be an integer in [1, n] = [1, {n}], got {batch_size!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"sgd_explorer: epochs must be a positive integer, got {epochs!r}")
+    start = np.asarray(model.params if start is None else start, dtype=np.float64)
+    if start.shape != model.params.shape:
+        raise ValueError(f"sgd_explorer: start must have the model's {model.params.size} parameters, "
+                         f"got {start.tolist()}")
+    landscape.grid(resolution)  # computed once here; every redraw reuses it
+
+    def draw(log10_lr, batch_size, seed):
+        rate = 10.0**log10_lr
+        trainee = copy.deepcopy(model)
+        trainee.params = start
+        history = fit(trainee, loss, (x, y), SGD(rate), epochs=epochs, batch_size=int(batch_size), seed=int(seed))
+        fig, (left, right) = new_figure(ncols=2, width=TEXT_WIDTH, height=3.6,
+                                        gridspec_kw={"width_ratios": [1.25, 1]})
+        contour(left, landscape, resolution=resolution)
+        trajectory(left, history, color=COLORS[1], markersize=2.0)
+        left.set(xlabel=labels[0], ylabel=labels[1])
+        state = "diverged" if history.diverged else f"{history.steps} steps"
+        left.set_title(f"α = {rate:.3g}, B = {int(batch_size)}: {state}", fontsize=SMALLEST_FONT_PT)
+        right.plot(history.examples / n, history.losses, color=COLORS[1], linewidth=1.0)
+        right.set(xlabel="epochs (examples / n)", ylabel=r"loss $L(\theta_t)$")
+        right.set_title(f"final loss {history.final_loss:.4g}")
+        return fig
+
+    controls = {
+        "log10_lr": _slider("log₁₀ α", float(np.log10(lr)), low, high, 0.05),
+        "batch_size": w.IntSlider(value=int(batch_size), min=1, max=n, step=1, description="batch size B",
+                                  continuous_update=False, style={"description_width": "initial"}),
+        "seed": w.IntSlider(value=int(seed), min=0, max=19, step=1, description="seed",
+                            continuous_update=False, style={"description_width": "initial"}),
+    }
+    return explore(draw, controls)
