@@ -1,101 +1,120 @@
-"""Chapter 5: the epoch-batches check passes the right answer and names each likely mistake."""
+"""Chapter 5: the mini-batch SGD check passes right answers and names each likely mistake."""
 
 import numpy as np
 import pytest
-from optimlab import data
-from optimlab.checks import CheckFailed, check_epoch_batches
+from optimlab import data, models, optimizers, train
+from optimlab.checks import CheckFailed, check_sgd_epochs
 
 
-def epoch_batches(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+def sgd_epochs(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+    n = len(x)
+    theta = np.array(theta0, dtype=float)
+    iterates = [theta]
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            batch = order[start:start + batch_size]
+            theta = theta - lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
+            iterates.append(theta)
+    return np.array(iterates)
 
 
-def not_implemented(n, batch_size, rng):
+def with_minibatches(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+    theta, iterates = np.array(theta0, dtype=float), [np.array(theta0, dtype=float)]
+    for _ in range(epochs):
+        for batch in data.minibatches(len(x), batch_size, rng):
+            theta = theta - lr * np.mean(example_grads(theta, x[batch], y[batch]), axis=0)
+            iterates.append(theta)
+    return iterates  # a list of arrays is fine
+
+
+def with_fit(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+    seed_free = train.fit(models.Line(theta0), "mse", (x, y), optimizers.SGD(lr), epochs, batch_size)
+    return seed_free.thetas  # seed 0 only: right in the first case, wrong in the others
+
+
+def not_implemented(*args):
     raise NotImplementedError()
 
 
-def with_replacement(n, batch_size, rng):
-    return [rng.integers(0, n, size=batch_size) for _ in range(-(-n // batch_size))]
+def _mutating(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+    theta = theta0
+    iterates = [theta.copy()]
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), batch_size):
+            batch = order[start:start + batch_size]
+            theta -= lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
+            iterates.append(theta.copy())
+    return np.array(iterates)
 
 
-def with_replacement_choice(n, batch_size, rng):
-    return [rng.choice(n, size=batch_size, replace=True) for _ in range(-(-n // batch_size))]
+def _mistaken(**change):
+    """sgd_epochs with one thing done wrong."""
 
+    def wrong(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+        n = len(x)
+        theta = np.array(theta0, dtype=float)
+        iterates = [theta]
+        order = rng.permutation(n) if change.get("one_permutation") else None
+        for _ in range(epochs):
+            if change.get("replace"):
+                batches = [rng.integers(0, n, size=batch_size) for _ in range(-(-n // batch_size))]
+            else:
+                if not change.get("one_permutation"):
+                    order = np.arange(n) if change.get("no_shuffle") else rng.permutation(n)
+                stop = n // batch_size * batch_size if change.get("drop_last") else n
+                batches = [order[s:s + batch_size] for s in range(0, stop, batch_size)]
+            stale = theta
+            for batch in batches:
+                at = stale if change.get("stale") else theta
+                if change.get("full_batch"):
+                    grads = example_grads(at, x, y)
+                else:
+                    grads = example_grads(at, x[batch], y[batch])
+                theta = theta - lr * (grads.sum(axis=0) if change.get("sum") else grads.mean(axis=0))
+                iterates.append(theta)
+        if change.get("last_only"):
+            return theta
+        return np.array(iterates[1:] if change.get("no_start") else iterates)
 
-def drops_last(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[k * batch_size:(k + 1) * batch_size] for k in range(n // batch_size)]
-
-
-def permutation_per_batch(n, batch_size, rng):
-    return [rng.permutation(n)[start:start + batch_size] for start in range(0, n, batch_size)]
-
-
-def short_slices(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[start:start + batch_size - 1] for start in range(0, n, batch_size)]
-
-
-def overlapping_slices(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[start:start + batch_size + 1] for start in range(0, n, batch_size)]
-
-
-def misses_examples(n, batch_size, rng):
-    order = rng.permutation(n)
-    return [order[start:start + batch_size] for start in range(0, n - batch_size, batch_size)]
-
-
-def no_shuffle(n, batch_size, rng):
-    order = np.arange(n)
-    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
-
-
-def other_order(n, batch_size, rng):
-    order = rng.permutation(n)[::-1]
-    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
-
-
-def flat(n, batch_size, rng):
-    return rng.permutation(n)
+    return wrong
 
 
 MISTAKES = {
     "not implemented": (not_implemented, "not implemented yet"),
-    "with replacement": (with_replacement, "with replacement"),
-    "with replacement (choice)": (with_replacement_choice, "with replacement"),
-    "drops last batch": (drops_last, "dropped the last, shorter batch"),
-    "permutation per batch": (permutation_per_batch, "new permutation for every batch"),
-    "short slices": (short_slices, "one example too few"),
-    "overlapping slices": (overlapping_slices, "overlap"),
-    "misses examples": (misses_examples, "cover only"),
-    "no shuffle": (no_shuffle, "shuffle first"),
-    "other order": (other_order, "not in the order of"),
-    "flat array": (flat, "one flat array"),
-    "floats": (lambda n, b, rng: [np.arange(b) * 1.0], "integer indices"),
+    "sum": (_mistaken(sum=True), "instead of averaging"),
+    "one permutation": (_mistaken(one_permutation=True), "reuse one permutation"),
+    "full batch": (_mistaken(full_batch=True), "batch gradient descent"),
+    "with replacement": (_mistaken(replace=True), "with replacement"),
+    "drop last": (_mistaken(drop_last=True), "drop the last, shorter batch"),
+    "stale theta": (_mistaken(stale=True), "epoch's start"),
+    "no shuffle": (_mistaken(no_shuffle=True), "order 0, 1, 2"),
+    "in place": (_mutating, "in place"),
+    "last only": (_mistaken(last_only=True), "only the last theta"),
+    "no theta_0": (_mistaken(no_start=True), "shape"),
+    "other seed": (with_fit, "differ from theta_"),
+    "not numbers": (lambda *args: "done", "array of numbers"),
 }
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
-def test_check_epoch_batches_names_the_mistake(mistake):
+def test_check_sgd_epochs_names_the_mistake(mistake):
     fn, message = MISTAKES[mistake]
     with pytest.raises(CheckFailed, match=message):
-        check_epoch_batches(fn)
+        check_sgd_epochs(fn)
 
 
 def test_messages_are_not_repeated():
     messages = []
     for fn, _ in MISTAKES.values():
         with pytest.raises(CheckFailed) as info:
-            check_epoch_batches(fn)
-        messages.append(str(info.value))
-    distinct_mistakes = [m for name, m in zip(MISTAKES, messages, strict=True) if "(choice)" not in name]
-    assert len(set(distinct_mistakes)) == len(distinct_mistakes)
+            check_sgd_epochs(fn)
+        messages.append(str(info.value).split(":", 1)[-1])
+    assert len(set(messages)) == len(messages)
 
 
-def test_check_epoch_batches_passes_correct_solutions(capsys):
-    check_epoch_batches(epoch_batches)
-    check_epoch_batches(lambda n, b, rng: list(data.minibatches(n, b, rng)))
-    check_epoch_batches(lambda n, b, rng: np.array_split(rng.permutation(n), range(b, n, b)))
-    assert capsys.readouterr().out.count("passed") == 3
+def test_check_sgd_epochs_passes_correct_solutions(capsys):
+    check_sgd_epochs(sgd_epochs)
+    check_sgd_epochs(with_minibatches)
+    assert capsys.readouterr().out.count("passed") == 2

@@ -177,3 +177,23 @@ def test_averaging_beats_the_last_iterate_of_constant_rate_sgd():
 def test_average_iterates_rejects_bad_start(start):
     with pytest.raises(ValueError, match="start must be an integer index in"):
         train.average_iterates(np.zeros((6, 2)), start)
+
+
+def test_minibatches_with_replacement_draw_ceil_n_over_b_full_batches():
+    batches = list(data.minibatches(23, 6, np.random.default_rng(0), replace=True))
+    assert [b.shape for b in batches] == [(6,)] * 4
+    assert all(np.all((0 <= b) & (b < 23)) for b in batches)
+
+
+def test_fit_restores_the_learning_rate_after_a_divergence():
+    optimizer = optimizers.SGD(0.3)
+    history = train.fit(models.Line(), "mse", data.linear(n=30, seed=0), optimizer, epochs=50, batch_size=5,
+                        schedule=schedules.Constant(1e6))
+    assert history.diverged
+    assert optimizer.lr == 0.3
+
+
+def test_warmup_and_steps_accept_numpy_integers():
+    warm = schedules.Warmup(schedules.Constant(0.1), steps=np.int64(10))
+    assert warm(np.int64(5)) == pytest.approx(0.05)
+    assert schedules.StepDecay(1.0, every=np.int64(2), factor=0.5)(np.int64(3)) == 0.5

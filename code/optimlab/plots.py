@@ -110,11 +110,13 @@ def data_and_model(ax, x, y, x_grid, prediction, sigma=None, color=None, label="
 
 
 
-def contour(ax, landscape, levels: int = 25, log: bool = True, resolution: int = 200, minima: bool = True):
+def contour(ax, landscape, levels: int = 25, log: bool = True, resolution: int = 200, minima: bool = True,
+            labels=(r"$\theta_1$", r"$\theta_2$")):
     """Filled contours of ``landscape.f`` over its bounds, with its minima marked (stars).
 
     With ``log=True`` the levels are spaced logarithmically above the grid's lowest value, which
-    shows the floor of long valleys as well as their steep walls.
+    shows the floor of long valleys as well as their steep walls. ``labels`` are the x and y axis
+    labels (the two parameters' names).
     """
     X, Y, Z = landscape.grid(resolution)
     if log:
@@ -130,7 +132,7 @@ def contour(ax, landscape, levels: int = 25, log: bool = True, resolution: int =
         for m in landscape.minima:
             ax.plot(*m, marker="*", color="black", markersize=12, linestyle="none", zorder=6)
     (x0, x1), (y0, y1) = landscape.bounds
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel=labels[0], ylabel=labels[1])
     ax.grid(False)
 
 
@@ -185,18 +187,20 @@ _PLAYER_ICONS = {
 
 
 def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, alt: str = "",
-                  width: float = TEXT_WIDTH, height: float = 3.8, dpi: int = DPI):
+                  width: float = TEXT_WIDTH, height: float = 3.8, dpi: int = DPI,
+                  labels=(r"$\theta_1$", r"$\theta_2$")):
     """An animation of the optimizers' paths on the landscape, as HTML that plays on the website.
 
     Uses matplotlib's ``to_jshtml``: the frames are embedded images with play/pause controls, so
     the animation needs no kernel. ``alt`` describes the animation for screen readers. Keep
-    ``frames`` and ``dpi`` modest: every frame is stored in the page.
+    ``frames`` and ``dpi`` modest: every frame is stored in the page. ``labels`` are the axis
+    labels, as in :func:`contour`.
     """
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
     fig, ax = new_figure(width=width, height=height)
-    contour(ax, landscape)
+    contour(ax, landscape, labels=labels)
     paths = [np.asarray(h.thetas) for h in histories]
     longest = max(len(p) for p in paths)
     ticks = np.unique(np.linspace(1, longest, frames).astype(int))

@@ -69,9 +69,10 @@ class Constant(Schedule):
 class StepDecay(Schedule):
     """Step decay, ``alpha_t = lr * factor ** floor((t - 1) / every)`` (Chapter 5, eq. ``eq-schedules``).
 
-    The rate is multiplied by ``factor`` in (0, 1) after every ``every`` steps (torch's
-    ``StepLR``, counted in steps; with ``every`` = steps per epoch times k it drops every k
-    epochs, as in Goyal et al. (2017)).
+    The rate is multiplied by ``factor`` in (0, 1) after every ``every`` steps, a fixed period
+    (torch's ``StepLR``, counted in steps; with ``every`` = steps per epoch times k it drops
+    every k epochs). Drops at irregular milestones, such as Goyal et al.'s (2017) division by 10
+    after epochs 30, 60 and 80, are torch's ``MultiStepLR`` and not modelled here.
     """
 
     def __init__(self, lr: float, every: int, factor: float = 0.1):
@@ -90,7 +91,8 @@ class Exponential(Schedule):
     """Exponential decay, ``alpha_t = lr * gamma ** (t - 1)`` with ``gamma`` in (0, 1) (Chapter 5).
 
     torch's ``ExponentialLR`` applied every step. The sum of all rates is finite,
-    ``lr / (1 - gamma)``: the iterates can travel only a bounded distance.
+    ``lr / (1 - gamma)``: if the gradients are bounded, the iterates can travel only a bounded
+    distance.
     """
 
     def __init__(self, lr: float, gamma: float):
@@ -156,8 +158,9 @@ class Warmup(Schedule):
         alpha_t = after(t)                 for t > steps
 
     ``after`` is any schedule (or a positive number, meaning :class:`Constant`). The rate climbs
-    linearly from ``after(1) / steps`` to the full rate in ``steps`` steps, so the first, largest
-    gradients of training meet a small learning rate.
+    linearly from ``after(1) / steps`` to the full rate in ``steps`` steps. Goyal et al. use it
+    because the network changes rapidly early in training, when a large (linearly scaled) rate
+    can make training unstable; they ramp up over the first 5 epochs.
     """
 
     def __init__(self, after, steps: int):

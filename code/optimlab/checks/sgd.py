@@ -1,4 +1,4 @@
-"""Checks for Chapter 5's coding exercise (the batches of one epoch)."""
+"""Checks for Chapter 5's coding exercise (mini-batch SGD, organized in epochs)."""
 
 from __future__ import annotations
 
@@ -6,78 +6,116 @@ import numpy as np
 
 from ._common import CheckFailed, _invoke, _passed
 
-__all__ = ["check_epoch_batches"]
+__all__ = ["check_sgd_epochs"]
 
 
-def _as_batches(result, name: str) -> list[np.ndarray]:
-    """The student's result as a list of integer index arrays, or a CheckFailed saying why not."""
-    if isinstance(result, np.ndarray) and result.ndim == 1:
-        raise CheckFailed(f"{name} returned one flat array of {len(result)} indices; return a list of "
-                          "batches, one index array per step (cut the permutation into slices).")
-    try:
-        batches = [np.asarray(batch) for batch in result]
-    except TypeError:
-        raise CheckFailed(f"{name} must return a list of index arrays, got {type(result).__name__}") from None
-    for batch in batches:
-        if batch.ndim != 1 or (batch.size and not np.issubdtype(batch.dtype, np.integer)):
-            raise CheckFailed(f"{name} must return a list of 1-D arrays of integer indices; one batch has "
-                              f"shape {batch.shape} and dtype {batch.dtype}.")
-    return batches
+def _example_grads_of(model):
+    """``example_grads(theta, x, y)``: the per-example MSE gradients of ``model``, one row each."""
+
+    def example_grads(theta, x, y):
+        return np.array([model.loss_and_grad("mse", x[i:i + 1], y[i:i + 1], theta)[1] for i in range(len(x))])
+
+    return example_grads
 
 
-def _same(got: list[np.ndarray], want: list[np.ndarray]) -> bool:
-    return len(got) == len(want) and all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+def _variant(example_grads, theta0, x, y, lr, epochs, batch_size, rng, mistake: str) -> np.ndarray:
+    """One of the likely wrong versions of the exercise, to recognize a student's result by."""
+    n = len(x)
+    theta = np.array(theta0, dtype=np.float64)
+    path = [theta]
+    order = rng.permutation(n) if mistake == "one permutation" else None
+    for _ in range(epochs):
+        if mistake == "with replacement":
+            batches = [rng.integers(0, n, size=batch_size) for _ in range(-(-n // batch_size))]
+        else:
+            if mistake != "one permutation":
+                order = np.arange(n) if mistake == "no shuffle" else rng.permutation(n)
+            stop = n - n % batch_size if mistake == "drop last" else n
+            batches = [order[start:start + batch_size] for start in range(0, stop, batch_size)]
+        epoch_start = theta
+        for batch in batches:
+            where = epoch_start if mistake == "stale theta" else theta
+            if mistake == "full batch":
+                grad = example_grads(where, x, y).mean(axis=0)
+            else:
+                grads = example_grads(where, x[batch], y[batch])
+                grad = grads.sum(axis=0) if mistake == "sum" else grads.mean(axis=0)
+            theta = theta - lr * grad
+            path.append(theta)
+    return np.array(path)
 
 
-def check_epoch_batches(fn) -> None:
-    """Check a student's ``fn(n, batch_size, rng)`` that returns the index batches of one epoch.
+#: The likely mistakes and what to say about each (every message different).
+_MISTAKES = {
+    "sum": "you add up the batch's gradients instead of averaging them: each step is batch_size times too "
+           "large. Use the mean over the batch, g_t = (1/|B_t|) sum of the per-example gradients.",
+    "one permutation": "you reuse one permutation in every epoch: draw a fresh order = rng.permutation(n) at "
+                       "the start of each epoch.",
+    "full batch": "every step uses the gradient on all n examples (batch gradient descent): use only the "
+                  "examples of the current batch, x[batch] and y[batch].",
+    "with replacement": "you draw each batch's indices independently (with replacement): an epoch without "
+                        "replacement cuts one rng.permutation(n) into consecutive slices.",
+    "drop last": "you drop the last, shorter batch: an epoch has ceil(n / batch_size) steps, so that every "
+                 "example is used once.",
+    "stale theta": "every batch of an epoch uses the gradient at the theta of the epoch's start: evaluate "
+                   "the gradient at the current theta, updated after every batch.",
+    "no shuffle": "your batches take the examples in the order 0, 1, 2, ...: shuffle first with "
+                  "rng.permutation(n).",
+}
 
-    Chapter 5, exercise on eq. ``eq-epoch``: one permutation ``rng.permutation(n)``, cut into
-    consecutive slices of ``batch_size`` (the last one shorter when ``batch_size`` does not divide
-    ``n``). Compared with :func:`optimlab.data.minibatches` under the same seed; a mismatch is
-    matched against the likely mistakes (sampling with replacement, dropping the short last
-    batch, a new permutation per batch, slices that overlap or skip, no shuffling).
+
+def check_sgd_epochs(fn) -> None:
+    """Check a student's ``fn(example_grads, theta0, x, y, lr, epochs, batch_size, rng)``.
+
+    Chapter 5, exercise on eqs. ``eq-minibatch-sgd`` and ``eq-epoch``: mini-batch SGD without
+    replacement, one fresh ``rng.permutation(n)`` per epoch cut into slices of ``batch_size``,
+    each step ``theta - lr * mean of the batch's per-example gradients``; it returns the iterates
+    theta_0, ..., theta_T as an array of shape (T + 1, d). ``example_grads(theta, x, y)`` returns
+    one gradient row per example. Compared with :func:`optimlab.train.fit` (which draws its
+    batches from :func:`optimlab.data.minibatches`) under the same seed; a mismatch is matched
+    against the likely mistakes (summing instead of averaging, one permutation for all epochs,
+    the full-batch gradient, sampling with replacement, dropping the short last batch, a stale
+    theta, no shuffling), and ``theta0`` must not be modified in place.
     """
-    from ..data import minibatches
+    from .. import data, models, optimizers, train
 
     name = getattr(fn, "__name__", "your function")
-    cases = [(30, 5, 0), (10, 4, 1), (7, 7, 2), (5, 1, 3), (23, 6, 4)]
-    for n, batch_size, seed in cases:
-        got = _as_batches(_invoke(fn, n, batch_size, np.random.default_rng(seed), copy_arrays=False), name)
-        want = list(minibatches(n, batch_size, np.random.default_rng(seed)))
-        if _same(got, want):
+    line = data.linear(n=30, seed=0)
+    cases = [(30, 5, 2, 0.1, 0), (23, 6, 3, 0.1, 1), (10, 10, 2, 0.2, 2), (7, 1, 2, 0.05, 3)]
+    for n, batch_size, epochs, lr, seed in cases:
+        x, y = line.x[:n], line.y[:n]
+        model = models.Line()
+        example_grads = _example_grads_of(model)
+        theta0 = np.array([0.5, -0.25])
+        given = theta0.copy()
+        result = _invoke(fn, example_grads, given, x, y, lr, epochs, batch_size, np.random.default_rng(seed),
+                         copy_arrays=False)
+        want = train.fit(models.Line(theta0), "mse", (x, y), optimizers.SGD(lr), epochs, batch_size,
+                         seed=seed).thetas
+        where = f"for n = {n}, batch_size = {batch_size}, epochs = {epochs}:"
+        if not np.array_equal(given, theta0):
+            raise CheckFailed(f"{where} your function changed theta0 in place (theta -= ... on the caller's "
+                              "array): start from theta = np.array(theta0, dtype=float), a copy.")
+        try:
+            got = np.asarray(result, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name} must return the iterates as an array of numbers, got "
+                              f"{type(result).__name__}") from None
+        if got.shape == want.shape and np.allclose(got, want, rtol=1e-10, atol=1e-12):
             continue
-        where = f"for n = {n}, batch_size = {batch_size}"
-        sizes = [len(b) for b in got]
-        flat = np.concatenate(got) if got else np.empty(0, dtype=int)
-        count = -(-n // batch_size)
-        if np.array_equal(flat, np.arange(n)):
-            raise CheckFailed(f"{where} your batches are 0, 1, 2, ... in order: shuffle first, "
-                              "order = rng.permutation(n), and slice that.")
-        if len(got) == n // batch_size < count and np.array_equal(flat, np.concatenate(want)[:len(flat)]):
-            raise CheckFailed(f"{where} you dropped the last, shorter batch: an epoch has ceil(n / batch_size) "
-                              f"= {count} batches, the last with {n - (count - 1) * batch_size} examples, so "
-                              "that every example is used once.")
-        if len(flat) and len(np.unique(flat)) < len(flat):
-            if all(len(np.unique(b)) == len(b) for b in got) and all(s == batch_size for s in sizes[:-1]):
-                raise CheckFailed(f"{where} an index appears in two different batches: did you draw a new "
-                                  "permutation for every batch? Draw one permutation per epoch and cut it "
-                                  "into consecutive slices.")
-            if sizes and sizes[0] > batch_size:
-                raise CheckFailed(f"{where} your batches overlap (the first has {sizes[0]} indices): the slice "
-                                  "for batch k is order[k * batch_size:(k + 1) * batch_size].")
-            raise CheckFailed(f"{where} some indices appear twice and others not at all: that is sampling "
-                              "with replacement. Without replacement, take one rng.permutation(n) and slice it.")
-        if len(flat) < n and len(np.unique(flat)) == len(flat):
-            if sizes and sizes[0] == batch_size - 1:
-                raise CheckFailed(f"{where} each batch has one example too few (off-by-one slice): use "
-                                  "order[start:start + batch_size]; Python slices exclude their end.")
-            raise CheckFailed(f"{where} your batches cover only {len(flat)} of the {n} examples; an epoch "
-                              "must use every example exactly once.")
-        if sorted(flat.tolist()) == list(range(n)):
-            raise CheckFailed(f"{where} you cover every example once, but not in the order of "
-                              "rng.permutation(n): call rng.permutation(n) exactly once per epoch, before "
-                              "slicing, and draw nothing else from rng.")
-        raise CheckFailed(f"{where} and seed {seed} expected the batches {[b.tolist() for b in want]}, got "
-                          f"{[b.tolist() for b in got]}.")
-    _passed("check_epoch_batches", len(cases))
+        for mistake, message in _MISTAKES.items():
+            wrong = _variant(example_grads, theta0, x, y, lr, epochs, batch_size, np.random.default_rng(seed),
+                             mistake)
+            if wrong.shape == got.shape and np.allclose(got, wrong, rtol=1e-10, atol=1e-12):
+                raise CheckFailed(f"{where} {message}")
+        if got.shape != want.shape:
+            if got.shape == want.shape[1:]:
+                raise CheckFailed(f"{where} you returned only the last theta; return every iterate, "
+                                  f"theta_0 included: an array of shape {want.shape}.")
+            raise CheckFailed(f"{where} expected the iterates theta_0, ..., theta_T as an array of shape "
+                              f"{want.shape} (T = epochs * ceil(n / batch_size) steps, plus theta_0), got "
+                              f"shape {got.shape}.")
+        step = int(np.argmax(np.any(~np.isclose(got, want, rtol=1e-10, atol=1e-12), axis=1)))
+        raise CheckFailed(f"{where} the iterates agree with train.fit up to theta_{step - 1} and differ "
+                          f"from theta_{step} on: expected {want[step].tolist()}, got {got[step].tolist()}.")
+    _passed("check_sgd_epochs", len(cases))
