@@ -52,6 +52,18 @@ def test_animation_loads_nothing_from_the_network_and_draws_its_own_icons():
     assert html.count('<span aria-hidden="true">') == 9 and "\u25b6" in html
 
 
+def test_animation_labels_its_axes_and_draws_shared_marks_once():
+    ls, histories = runs()
+    seen = []
+
+    def decorate(ax):
+        seen.append((ax.get_xlabel(), ax.get_ylabel()))
+        ax.plot(0.0, 0.0, "X")
+
+    plots.animate_paths(ls, histories[:1], frames=4, alt="a path", labels=("$a$", "$b$"), decorate=decorate)
+    assert seen == [("$a$", "$b$")]
+
+
 def test_figures_are_no_wider_than_the_text_column():
     with pytest.raises(ValueError, match="at most the text column"):
         plots.new_figure(width=plots.TEXT_WIDTH + 0.5)

@@ -188,19 +188,22 @@ _PLAYER_ICONS = {
 
 def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, alt: str = "",
                   width: float = TEXT_WIDTH, height: float = 3.8, dpi: int = DPI,
-                  labels=(r"$\theta_1$", r"$\theta_2$")):
+                  labels=(r"$\theta_1$", r"$\theta_2$"), decorate=None):
     """An animation of the optimizers' paths on the landscape, as HTML that plays on the website.
 
     Uses matplotlib's ``to_jshtml``: the frames are embedded images with play/pause controls, so
     the animation needs no kernel. ``alt`` describes the animation for screen readers. Keep
     ``frames`` and ``dpi`` modest: every frame is stored in the page. ``labels`` are the axis
-    labels, as in :func:`contour`.
+    labels, as in :func:`contour`. ``decorate(ax)``, if given, draws what every frame shares
+    (a marker for a local minimum, say) on the axes once, before the paths.
     """
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
     fig, ax = new_figure(width=width, height=height)
     contour(ax, landscape, labels=labels)
+    if decorate is not None:
+        decorate(ax)
     paths = [np.asarray(h.thetas) for h in histories]
     longest = max(len(p) for p in paths)
     ticks = np.unique(np.linspace(1, longest, frames).astype(int))
