@@ -71,17 +71,22 @@ class LineFunction:
         return float(self._f(self.point(s)))
 
 
-def along(problem, theta, direction=None) -> LineFunction:
+def along(problem, theta, direction=None, grad=None) -> LineFunction:
     """The loss along a direction from ``theta``, as a function of the step size (Chapter 4, eq. ``eq-phi``).
 
     ``problem`` needs ``f(theta)`` and ``grad(theta)`` (any :mod:`optimlab.landscapes`
     landscape). ``direction`` defaults to the negative gradient, so that
-    ``phi(s) = L(theta - s g)``. Raises ``ValueError`` unless the direction is a descent
-    direction, ``grad . p < 0``: along any other direction the loss does not decrease for small
-    steps and a line search has nothing to find.
+    ``phi(s) = L(theta - s g)``. ``grad`` is the gradient at ``theta`` if the caller has it
+    already (a training loop does); otherwise it is computed here. Raises ``ValueError`` unless
+    the direction is a descent direction, ``grad . p < 0``: along any other direction the loss
+    does not decrease for small steps and a line search has nothing to find.
+
+    Building ``phi`` evaluates the loss once, ``value0 = phi(0) = L(theta)``. The searches do not
+    count that evaluation: inside gradient descent it is the loss at the current point, known from
+    the previous step. Only calls ``phi(s)`` made by a search count as its evaluations.
     """
     theta = v.as_float_array(theta, "theta", "along", min_ndim=1)
-    grad = v.as_float_array(problem.grad(theta), "the gradient at theta", "along")
+    grad = v.as_float_array(problem.grad(theta) if grad is None else grad, "the gradient at theta", "along")
     direction = -grad if direction is None else v.as_float_array(direction, "direction", "along", min_ndim=1)
     v.same_shape(theta, direction, "theta", "direction", "along")
     slope = float(grad @ direction)
@@ -148,10 +153,14 @@ def shrink_bracket(points, values) -> tuple[float, float]:
     2. otherwise, if ``L(b) < L(c)``, drop ``(c, d]``: keep ``[a, c]``;
     3. otherwise (``L(c) <= L(b)``), drop ``[a, b)``: keep ``[b, d]``.
 
-    For a unimodal ``phi`` each rule keeps the minimizer inside.
+    For a unimodal ``phi`` each rule keeps the minimizer inside. Raises ``ValueError`` for
+    points out of order or losses that are not finite.
     """
     a, b, c, d = (float(p) for p in points)
     loss_a, loss_b, loss_c, loss_d = (float(x) for x in values)
+    if not np.all(np.isfinite([loss_a, loss_b, loss_c, loss_d])):
+        raise ValueError(f"shrink_bracket: the losses must be finite numbers, got {tuple(values)!r}; a loss "
+                         "that overflows means the bracket reaches too far")
     if not a < b < c < d:
         raise ValueError("shrink_bracket: the points must satisfy "
                          f"a < b < c < d, got {(a, b, c, d)}")
