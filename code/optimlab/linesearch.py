@@ -199,13 +199,12 @@ def bracketing(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_iterati
 def golden_section(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_iterations: int = 100) -> SearchResult:
     """Golden-section search (Chapter 4, eq. ``eq-golden``).
 
-    Keeps two interior points ``x1 < x2`` of the bracket ``[a, b]`` at the fractions ``1 - 1/G``
-    and ``1/G`` of its length, ``G`` the golden ratio. If ``phi(x1) < phi(x2)`` the bracket becomes
-    ``[a, x2]``, else ``[x1, b]``; either way the surviving interior point sits at the right
-    fraction of the new bracket, so each iteration evaluates exactly one new point (two at the
-    start). Stops when the bracket is no longer than ``tol`` or after ``max_iterations``
-    iterations and returns its midpoint. Endpoints are never evaluated: if the minimum is at an
-    end, the bracket shrinks towards it.
+    Keeps two interior points ``x1 < x2`` of the bracket ``[a, b]`` at the fractions ``1 - r`` and ``r`` of its
+    length, ``r = 1 / GOLDEN_RATIO``, with ``GOLDEN_RATIO = (1 + sqrt 5) / 2``. If ``phi(x1) < phi(x2)`` the bracket
+    becomes ``[a, x2]``, else ``[x1, b]``; either way the surviving interior point sits at the right fraction of the
+    new bracket, so each iteration evaluates exactly one new point (two at the start). Stops when the bracket is no
+    longer than ``tol`` or after ``max_iterations`` iterations and returns its midpoint. Endpoints are never
+    evaluated: if the minimum is at an end, the bracket shrinks towards it.
     """
     where = "golden_section"
     a, b = _interval(bracket, where)
@@ -235,7 +234,10 @@ def golden_section(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_ite
 
 # ------------------------------------------------------------------------------ backtracking
 def armijo_holds(value: float, value0: float, step: float, slope: float, c: float) -> bool:
-    """The Armijo (sufficient decrease) condition ``phi(s) <= phi(0) + c s phi'(0)`` (Chapter 4, eq. ``eq-armijo``)."""
+    """The Armijo (sufficient decrease) condition ``phi(s) <= phi(0) + c s phi'(0)`` (Chapter 4, eq. ``eq-armijo``).
+
+    ``c`` is the constant the chapter writes c_1.
+    """
     return bool(value <= value0 + c * step * slope)
 
 
