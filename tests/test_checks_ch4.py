@@ -52,6 +52,11 @@ def tie_goes_left(points, values):
     return (a, c) if values[1] <= values[2] else (b, d)
 
 
+def rule_one_halves_towards_zero(points, values):
+    a, b, c, d = points
+    return (a, d / 2) if values[0] <= min(values[1:]) else right(points, values)
+
+
 def reversed_order(points, values):
     return right(points, values)[::-1]
 
@@ -67,12 +72,13 @@ def not_implemented(points, values):
 
 def test_the_right_answer_passes(capsys):
     check_bracket_rule(right)
-    assert "all 8 cases passed" in capsys.readouterr().out
+    assert "all 9 cases passed" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, message", [
     (no_rule_one, "Check this rule first"),
     (rule_one_keeps_a_to_b, r"not \[a, b\]"),
+    (rule_one_halves_towards_zero, r"not \[a, d/2\]"),
     (strict_rule_one, "at most each of the others"),
     (wrong_side, "higher loss"),
     (too_greedy, "discarded too much"),

@@ -66,6 +66,16 @@ def test_shrink_bracket_rules(values, want):
     assert linesearch.shrink_bracket((0.0, 1.0, 2.0, 3.0), values) == want
 
 
+def test_shrink_bracket_rule_one_halves_towards_a_when_a_is_not_zero():
+    assert linesearch.shrink_bracket((1.0, 2.0, 3.0, 4.0), (1.0, 2.0, 3.0, 4.0)) == (1.0, 2.5)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_shrink_bracket_rejects_losses_that_are_not_finite(bad):
+    with pytest.raises(ValueError, match="finite"):
+        linesearch.shrink_bracket((0.0, 1.0, 2.0, 3.0), (1.0, bad, 3.0, 4.0))
+
+
 def test_shrink_bracket_rejects_points_out_of_order():
     with pytest.raises(ValueError, match="a < b < c < d"):
         linesearch.shrink_bracket((0.0, 2.0, 1.0, 3.0), (1, 2, 3, 4))
@@ -238,3 +248,21 @@ def test_line_search_loop_stops_at_a_stationary_point_and_rejects_bad_search():
         train.minimize_with_line_search(valley, valley.start, 5, search=0.1)
     with pytest.raises(ValueError, match="steps"):
         train.minimize_with_line_search(valley, valley.start, -1, lambda phi: linesearch.bracketing(phi))
+
+
+def test_line_search_loop_stops_and_flags_a_failed_search():
+    valley = landscapes.quadratic(4.0)
+    calls = []
+
+    def fails_on_third_step(phi):
+        calls.append(phi)
+        if len(calls) < 3:
+            return linesearch.backtracking(phi, phi.slope, phi.value0)
+        return linesearch.backtracking(phi, phi.slope, phi.value0, c=0.9, rho=0.9, step0=1e6, max_iterations=3)
+
+    run = train.minimize_with_line_search(valley, valley.start, 10, fails_on_third_step)
+    assert run.search_failed and not run.diverged and run.steps == 2 and len(calls) == 3
+    assert run.loss_evaluations[-1] - run.loss_evaluations[-2] >= 3     # the failed trials are counted
+    assert len(run.step_sizes) == 2 and np.all(run.step_sizes > 0) and "failed" in repr(run)
+    good = train.minimize_with_line_search(valley, valley.start, 3, lambda phi: linesearch.bracketing(phi))
+    assert not good.search_failed

@@ -71,17 +71,22 @@ class LineFunction:
         return float(self._f(self.point(s)))
 
 
-def along(problem, theta, direction=None) -> LineFunction:
+def along(problem, theta, direction=None, grad=None) -> LineFunction:
     """The loss along a direction from ``theta``, as a function of the step size (Chapter 4, eq. ``eq-phi``).
 
     ``problem`` needs ``f(theta)`` and ``grad(theta)`` (any :mod:`optimlab.landscapes`
     landscape). ``direction`` defaults to the negative gradient, so that
-    ``phi(s) = L(theta - s g)``. Raises ``ValueError`` unless the direction is a descent
-    direction, ``grad . p < 0``: along any other direction the loss does not decrease for small
-    steps and a line search has nothing to find.
+    ``phi(s) = L(theta - s g)``. ``grad`` is the gradient at ``theta`` if the caller has it
+    already (a training loop does); otherwise it is computed here. Raises ``ValueError`` unless
+    the direction is a descent direction, ``grad . p < 0``: along any other direction the loss
+    does not decrease for small steps and a line search has nothing to find.
+
+    Building ``phi`` evaluates the loss once, ``value0 = phi(0) = L(theta)``. The searches do not
+    count that evaluation: inside gradient descent it is the loss at the current point, known from
+    the previous step. Only calls ``phi(s)`` made by a search count as its evaluations.
     """
     theta = v.as_float_array(theta, "theta", "along", min_ndim=1)
-    grad = v.as_float_array(problem.grad(theta), "the gradient at theta", "along")
+    grad = v.as_float_array(problem.grad(theta) if grad is None else grad, "the gradient at theta", "along")
     direction = -grad if direction is None else v.as_float_array(direction, "direction", "along", min_ndim=1)
     v.same_shape(theta, direction, "theta", "direction", "along")
     slope = float(grad @ direction)
@@ -148,10 +153,14 @@ def shrink_bracket(points, values) -> tuple[float, float]:
     2. otherwise, if ``L(b) < L(c)``, drop ``(c, d]``: keep ``[a, c]``;
     3. otherwise (``L(c) <= L(b)``), drop ``[a, b)``: keep ``[b, d]``.
 
-    For a unimodal ``phi`` each rule keeps the minimizer inside.
+    For a unimodal ``phi`` each rule keeps the minimizer inside. Raises ``ValueError`` for
+    points out of order or losses that are not finite.
     """
     a, b, c, d = (float(p) for p in points)
     loss_a, loss_b, loss_c, loss_d = (float(x) for x in values)
+    if not np.all(np.isfinite([loss_a, loss_b, loss_c, loss_d])):
+        raise ValueError(f"shrink_bracket: the losses must be finite numbers, got {tuple(values)!r}; a loss "
+                         "that overflows means the bracket reaches too far")
     if not a < b < c < d:
         raise ValueError("shrink_bracket: the points must satisfy "
                          f"a < b < c < d, got {(a, b, c, d)}")
@@ -190,13 +199,12 @@ def bracketing(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_iterati
 def golden_section(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_iterations: int = 100) -> SearchResult:
     """Golden-section search (Chapter 4, eq. ``eq-golden``).
 
-    Keeps two interior points ``x1 < x2`` of the bracket ``[a, b]`` at the fractions ``1 - 1/G``
-    and ``1/G`` of its length, ``G`` the golden ratio. If ``phi(x1) < phi(x2)`` the bracket becomes
-    ``[a, x2]``, else ``[x1, b]``; either way the surviving interior point sits at the right
-    fraction of the new bracket, so each iteration evaluates exactly one new point (two at the
-    start). Stops when the bracket is no longer than ``tol`` or after ``max_iterations``
-    iterations and returns its midpoint. Endpoints are never evaluated: if the minimum is at an
-    end, the bracket shrinks towards it.
+    Keeps two interior points ``x1 < x2`` of the bracket ``[a, b]`` at the fractions ``1 - r`` and ``r`` of its
+    length, ``r = 1 / GOLDEN_RATIO``, with ``GOLDEN_RATIO = (1 + sqrt 5) / 2``. If ``phi(x1) < phi(x2)`` the bracket
+    becomes ``[a, x2]``, else ``[x1, b]``; either way the surviving interior point sits at the right fraction of the
+    new bracket, so each iteration evaluates exactly one new point (two at the start). Stops when the bracket is no
+    longer than ``tol`` or after ``max_iterations`` iterations and returns its midpoint. Endpoints are never
+    evaluated: if the minimum is at an end, the bracket shrinks towards it.
     """
     where = "golden_section"
     a, b = _interval(bracket, where)
@@ -226,7 +234,10 @@ def golden_section(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_ite
 
 # ------------------------------------------------------------------------------ backtracking
 def armijo_holds(value: float, value0: float, step: float, slope: float, c: float) -> bool:
-    """The Armijo (sufficient decrease) condition ``phi(s) <= phi(0) + c s phi'(0)`` (Chapter 4, eq. ``eq-armijo``)."""
+    """The Armijo (sufficient decrease) condition ``phi(s) <= phi(0) + c s phi'(0)`` (Chapter 4, eq. ``eq-armijo``).
+
+    ``c`` is the constant the chapter writes c_1.
+    """
     return bool(value <= value0 + c * step * slope)
 
 

@@ -321,7 +321,7 @@ def bracket_iterations(ax, result, iterations: int | None = None, minimizer: flo
     if minimizer is not None:
         ax.axvline(minimizer, color=COLORS[2], linestyle=":", lw=1.5, label="minimizer")
     ax.set_ylim(len(brackets) + 0.6, 0.4)
-    ax.set(xlabel="step size $s$", ylabel="iteration")
+    ax.set(xlabel="step size $s$", ylabel="bracket before\niteration")
     ax.set_yticks(range(1, len(brackets) + 1, max(1, len(brackets) // 6)))
     ax.grid(axis="y", visible=False)
 

@@ -38,6 +38,9 @@ class History:
     gradients were computed, starting at 0), ``seconds`` (k + 1 cumulative seconds spent on
     gradients and updates, not on the recorded full losses) and ``lrs`` (the k learning rates
     used, alpha_1, ..., alpha_k).
+
+    ``search_failed`` (only :func:`minimize_with_line_search`) is True when the run stopped
+    because a line search reported failure (``SearchResult.converged`` False).
     """
 
     thetas: np.ndarray
@@ -52,6 +55,7 @@ class History:
     examples: np.ndarray = field(default_factory=lambda: np.empty(0))
     seconds: np.ndarray = field(default_factory=lambda: np.empty(0))
     lrs: np.ndarray = field(default_factory=lambda: np.empty(0))
+    search_failed: bool = False
 
     @property
     def steps(self) -> int:
@@ -72,7 +76,7 @@ class History:
         return int(hits[0]) if len(hits) else None
 
     def __repr__(self) -> str:
-        state = "diverged" if self.diverged else "finished"
+        state = "diverged" if self.diverged else "stopped: a line search failed" if self.search_failed else "finished"
         return (f"History({self.label or 'run'}: {state} after {self.steps} steps, "
                 f"loss {self.losses[0]:.4g} -> {self.final_loss:.4g})")
 
@@ -177,33 +181,43 @@ def minimize_with_line_search(problem, theta0, steps: int, search: Callable, lab
     ``History.loss_evaluations`` the cumulative loss evaluations the searches made (the losses
     recorded in the history for plotting are not counted: plain gradient descent needs none).
     ``History.step_sizes`` holds the chosen s_t. The run stops early, without error, at a point
-    where the gradient is exactly zero.
+    where the gradient is exactly zero, and when a search reports failure
+    (``SearchResult.converged`` False, e.g. backtracking that found no acceptable step within its
+    trials, or an interval search stopped by its iteration cap): that step is not taken, its
+    evaluations are still counted in ``loss_evaluations[-1]``, and ``History.search_failed`` is
+    True.
     """
     from .linesearch import along
 
     if not callable(search):
         raise ValueError(f"minimize_with_line_search: search must be a function of phi returning a "
                          f"SearchResult, got {search!r}")
-    counts, step_sizes = [0], []
+    counts, step_sizes, failed = [0], [], []
 
     def line_search_step(theta, grad):
         if not np.any(grad):
             raise _Stationary
-        result = search(along(problem, theta, -grad))
+        result = search(along(problem, theta, -grad, grad=grad))
+        if not result.converged:
+            failed.append(int(result.evaluations))
+            raise _Stationary
         counts.append(counts[-1] + int(result.evaluations))
         step_sizes.append(float(result.step))
         return theta - result.step * grad
 
     thetas, losses, diverged = _descend(problem, theta0, steps, line_search_step, "minimize_with_line_search",
                                         stop=_Stationary)
-    history = History(thetas, losses, diverged, evaluations=len(thetas) - 1 + diverged, label=label,
-                      loss_evaluations=np.array(counts[:len(thetas)]),
-                      step_sizes=np.array(step_sizes[:len(thetas) - 1]))
+    counts = counts[:len(thetas)]
+    if failed:
+        counts[-1] += failed[0]
+    history = History(thetas, losses, diverged, evaluations=len(thetas) - 1 + diverged + bool(failed), label=label,
+                      loss_evaluations=np.array(counts),
+                      step_sizes=np.array(step_sizes[:len(thetas) - 1]), search_failed=bool(failed))
     return history
 
 
 class _Stationary(Exception):
-    """Raised inside a step to end a run at a point where the gradient is zero."""
+    """Raised inside a step to end a run cleanly (the gradient is zero, or a line search failed)."""
 
 
 def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None = None,

@@ -347,8 +347,8 @@ def line_search_explorer(landscape, start, method: str = "bracketing", s_max: fl
 
     Controls: the search (bracketing, golden section or Armijo backtracking), ``s_max`` (the
     bracket's upper end, or backtracking's first trial), and backtracking's ``c`` (as log10) and
-    ``rho``. Left: ``steps`` steps from ``start`` over the contours, with the total number of
-    loss evaluations; right: the loss along the first line, ``phi(s)``, with the points the first
+    ``rho``. Top: ``steps`` steps from ``start`` over the contours, with the total number of
+    loss evaluations; bottom: the loss along the first line, ``phi(s)``, with the points the first
     search evaluated and the step it chose.
     """
     from .linesearch import along
@@ -369,16 +369,16 @@ def line_search_explorer(landscape, start, method: str = "bracketing", s_max: fl
         history = minimize_with_line_search(landscape, start, steps, search, label=method)
         first_line = along(landscape, start)
         first = search(first_line)
-        fig, (left, right) = new_figure(nrows=2, width=TEXT_WIDTH, height=7.0,
+        fig, (top, bottom) = new_figure(nrows=2, width=TEXT_WIDTH, height=7.0,
                                         gridspec_kw={"height_ratios": [1.3, 1]})
-        contour(left, landscape, resolution=resolution)
-        trajectory(left, history, color=COLORS[1])
-        left.set(xlabel=labels[0], ylabel=labels[1])
-        left.set_title(f"{method}: {history.steps} steps, {int(history.loss_evaluations[-1])} loss "
-                       f"evaluations,\nfinal loss {history.final_loss:.4g}")
-        line_and_trials(right, first_line, np.linspace(0.0, s_max, 300), first)
-        right.set_title("the first line search")
-        right.legend(loc="upper right", frameon=True, facecolor="white", framealpha=0.9)
+        contour(top, landscape, resolution=resolution)
+        trajectory(top, history, color=COLORS[1])
+        top.set(xlabel=labels[0], ylabel=labels[1])
+        top.set_title(f"{method}: {history.steps} steps, {int(history.loss_evaluations[-1])} loss "
+                      f"evaluations,\nfinal loss {history.final_loss:.4g}")
+        line_and_trials(bottom, first_line, np.linspace(0.0, s_max, 300), first)
+        bottom.set_title("the first line search")
+        bottom.legend(loc="upper right", frameon=True, facecolor="white", framealpha=0.9)
         return fig
 
     controls = {

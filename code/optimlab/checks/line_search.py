@@ -14,6 +14,7 @@ def _cases():
     points = (0.0, 1.0, 2.0, 3.0)
     return [
         (points, (1.0, 2.0, 3.0, 4.0), "rule 1 (L(a) smallest)"),
+        ((1.0, 2.0, 3.0, 4.0), (1.0, 2.0, 3.0, 4.0), "rule 1 on a bracket that does not start at 0"),
         (points, (5.0, 1.0, 2.0, 4.0), "rule 2 (L(b) < L(c))"),
         (points, (5.0, 3.0, 1.0, 2.0), "rule 3 (L(c) < L(b))"),
         (points, (5.0, 4.0, 3.0, 1.0), "rule 3 (L(d) smallest)"),
@@ -30,6 +31,9 @@ def _diagnose(got, points, values, want) -> str:
     rule1 = la <= min(lb, lc, ld)
     if np.allclose(got, want[::-1]):
         return "your bracket is reversed: return (new_a, new_d) with new_a < new_d."
+    if rule1 and a != 0 and np.allclose(got, (a, d / 2)):
+        return ("halve the bracket towards a: keep [a, (a + d) / 2], not [a, d/2] (the midpoint of [a, d] is "
+                "(a + d) / 2, which is d / 2 only when a = 0).")
     if rule1 and np.allclose(got, (a, b)):
         return ("when L(a) is the smallest, keep the half [a, (a + d) / 2], not [a, b]: the rule halves the "
                 "bracket towards a.")
