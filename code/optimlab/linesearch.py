@@ -171,14 +171,18 @@ def shrink_bracket(points, values) -> tuple[float, float]:
     return b, d
 
 
-def bracketing(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_iterations: int = 100) -> SearchResult:
-    """Line search by bracketing with four points (Chapter 4, eqs. ``eq-bracket-rules``).
+def bracketing(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3,
+               max_iterations: int = 100) -> SearchResult:
+    """Line search by bracketing with four points (Chapter 4, eqs.
+    ``eq-bracket-rules``).
 
-    Places ``b`` and ``c`` at the thirds of the bracket ``[a, d]``, evaluates ``phi`` at all four
-    points and shrinks the bracket by :func:`shrink_bracket`; repeats until the bracket is no
-    longer than ``tol`` or after ``max_iterations`` iterations, and returns its midpoint. As the
-    DS 542 lecture counts it, every iteration costs four evaluations of the loss (the search
-    reuses none of them), so ``evaluations = 4 * iterations``.
+    Places ``b`` and ``c`` at the thirds of the bracket ``[a, d]``,
+    evaluates ``phi`` at all four points and shrinks the bracket by
+    :func:`shrink_bracket`; repeats until the bracket is no longer than
+    ``tol`` or after ``max_iterations`` iterations, and returns its
+    midpoint. As the DS 542 lecture counts it, every iteration costs four
+    evaluations of the loss (the search reuses none of them), so
+    ``evaluations = 4 * iterations``.
     """
     where = "bracketing"
     a, d = _interval(bracket, where)
@@ -192,7 +196,8 @@ def bracketing(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_iterati
         a, d = shrink_bracket(points, values)
         brackets.append(_thirds(a, d))
         converged = d - a <= tol
-    return SearchResult(step=(a + d) / 2, evaluations=len(trials), brackets=brackets, trials=trials,
+    return SearchResult(step=(a + d) / 2, evaluations=len(trials),
+                        brackets=brackets, trials=trials,
                         converged=converged)
 
 
