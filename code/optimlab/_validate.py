@@ -88,6 +88,31 @@ def class_labels(labels, n_classes: int, n_rows: int, where: str) -> np.ndarray:
     return array.astype(np.int64)
 
 
+def integer(value, name: str, where: str, *, minimum: int = 1, maximum: int | None = None,
+            what: str | None = None) -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) in [minimum, maximum].
+
+    The message says what was expected: ``what`` if given, else "a positive integer" and the like.
+    """
+    if (not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= minimum
+            and (maximum is None or value <= maximum)):
+        return int(value)
+    if what is None:
+        if maximum is not None:
+            what = f"an integer in [{minimum}, {maximum}]"
+        else:
+            what = {1: "a positive integer", 0: "a non-negative integer"}.get(minimum, f"an integer >= {minimum}")
+    raise ValueError(f"{where}: {name} must be {what}, got {value!r}")
+
+
+def open_fraction(value, name: str, where: str, why: str = "") -> float:
+    """Return ``value`` as a float if it lies strictly between 0 and 1; ``why`` ends the message."""
+    number = positive_number(value, name, where)
+    if not number < 1:
+        raise ValueError(f"{where}: {name} must lie strictly between 0 and 1{why}, got {value!r}")
+    return number
+
+
 def positive_number(value, name: str, where: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float if it is finite and positive (or zero when allowed)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

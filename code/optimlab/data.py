@@ -23,9 +23,7 @@ class Dataset(NamedTuple):
 
 
 def _count(n, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{where}: n must be a positive integer number of examples, got {n!r}")
-    return int(n)
+    return v.integer(n, "n", where, what="a positive integer number of examples")
 
 
 def linear(n: int = 30, intercept: float = 0.5, slope: float = 1.5, noise: float = 0.3,
@@ -50,8 +48,7 @@ def classification(n: int = 60, k: int = 2, spread: float = 1.0, seed: int = 0) 
     larger spread makes the classes overlap more.
     """
     n = _count(n, "classification")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(f"classification: k must be an integer number of classes >= 2, got {k!r}")
+    k = v.integer(k, "k", "classification", minimum=2, what="an integer number of classes >= 2")
     v.positive_number(spread, "spread", "classification")
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % k
@@ -71,8 +68,7 @@ def spirals(n: int = 300, k: int = 3, noise: float = 0.2, twist: float = 4.0, se
     linear classifier fails where a network with a hidden layer succeeds.
     """
     n = _count(n, "spirals")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ValueError(f"spirals: k must be an integer number of classes >= 2, got {k!r}")
+    k = v.integer(k, "k", "spirals", minimum=2, what="an integer number of classes >= 2")
     v.positive_number(noise, "noise", "spirals", allow_zero=True)
     v.positive_number(twist, "twist", "spirals", allow_zero=True)
     rng = np.random.default_rng(seed)
@@ -113,10 +109,8 @@ def minibatches(n: int, batch_size: int, rng: np.random.Generator, replace: bool
     the first batch); the batches are then produced lazily, as a generator, from ``rng``.
     """
     n = _count(n, "minibatches")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"minibatches: batch_size must be an integer number of examples, got {batch_size!r}")
-    if not 1 <= batch_size <= n:
-        raise ValueError(f"minibatches: batch_size must lie in [1, n] = [1, {n}], got {batch_size}")
+    batch_size = v.integer(batch_size, "batch_size", "minibatches", maximum=n,
+                           what=f"an integer number of examples in [1, n] = [1, {n}]")
     if not isinstance(rng, np.random.Generator):
         raise ValueError("minibatches: rng must be a numpy Generator, e.g. np.random.default_rng(0)")
     if not isinstance(replace, (bool, np.bool_)):

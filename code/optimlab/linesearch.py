@@ -114,19 +114,6 @@ def _interval(bracket, where: str) -> tuple[float, float]:
     return low, high
 
 
-def _iterations(value, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: max_iterations must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _fraction(value, name: str, where: str) -> float:
-    number = v.positive_number(value, name, where)
-    if not number < 1:
-        raise ValueError(f"{where}: {name} must lie strictly between 0 and 1, got {value!r}")
-    return number
-
-
 def _evaluate(phi: Callable, s: float, trials: list, where: str) -> float:
     value = float(phi(s))
     if not np.isfinite(value):
@@ -187,7 +174,7 @@ def bracketing(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3,
     where = "bracketing"
     a, d = _interval(bracket, where)
     tol = v.positive_number(tol, "tol", where)
-    max_iterations = _iterations(max_iterations, where)
+    max_iterations = v.integer(max_iterations, "max_iterations", where)
     brackets, trials = [_thirds(a, d)], []
     converged = d - a <= tol
     while not converged and len(brackets) <= max_iterations:
@@ -214,7 +201,7 @@ def golden_section(phi: Callable, bracket=(0.0, 1.0), tol: float = 1e-3, max_ite
     where = "golden_section"
     a, b = _interval(bracket, where)
     tol = v.positive_number(tol, "tol", where)
-    max_iterations = _iterations(max_iterations, where)
+    max_iterations = v.integer(max_iterations, "max_iterations", where)
     trials: list = []
     shrink = 1 / GOLDEN_RATIO
     x1, x2 = b - shrink * (b - a), a + shrink * (b - a)
@@ -263,9 +250,9 @@ def backtracking(phi: Callable, slope: float, value0: float | None = None, step0
     if not np.isfinite(slope) or slope >= 0:
         raise ValueError(f"{where}: slope = phi'(0) = grad . p must be negative (a descent direction), got {slope!r}")
     step = v.positive_number(step0, "step0", where)
-    rho = _fraction(rho, "rho", where)
-    c = _fraction(c, "c", where)
-    max_iterations = _iterations(max_iterations, where)
+    rho = v.open_fraction(rho, "rho", where)
+    c = v.open_fraction(c, "c", where)
+    max_iterations = v.integer(max_iterations, "max_iterations", where)
     evaluations = 0
     if value0 is None:
         value0 = float(phi(0.0))

@@ -22,31 +22,18 @@ from . import _validate as v
 __all__ = ["Schedule", "Constant", "StepDecay", "Exponential", "Cosine", "InverseTime", "Warmup"]
 
 
-def _steps(value, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive integer number of steps, got {value!r}")
-    return int(value)
-
-
-def _factor(value, name: str, where: str) -> float:
-    number = v.positive_number(value, name, where)
-    if not number < 1:
-        raise ValueError(f"{where}: {name} must lie in (0, 1) so that the rate decays, got {value!r}")
-    return number
-
-
 class Schedule:
     """Base class: validates the step ``t`` and evaluates the schedule at it."""
 
     def __call__(self, t) -> float:
         where = type(self).__name__
-        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:
-            raise ValueError(f"{where}: the step t must be an integer >= 1 (steps count from 1), got {t!r}")
-        return float(self._rate(int(t)))
+        t = v.integer(t, "the step t", where, what="an integer >= 1 (steps count from 1)")
+        return float(self._rate(t))
 
     def values(self, steps: int) -> np.ndarray:
         """The rates alpha_1, ..., alpha_steps as a float64 array of length ``steps``."""
-        steps = _steps(steps, "steps", f"{type(self).__name__}.values")
+        steps = v.integer(steps, "steps", f"{type(self).__name__}.values",
+                          what="a positive integer number of steps")
         return np.array([self(t) for t in range(1, steps + 1)], dtype=np.float64)
 
     def _rate(self, t: int) -> float:  # pragma: no cover - abstract
@@ -77,8 +64,8 @@ class StepDecay(Schedule):
 
     def __init__(self, lr: float, every: int, factor: float = 0.1):
         self.lr = v.positive_number(lr, "lr", "StepDecay")
-        self.every = _steps(every, "every", "StepDecay")
-        self.factor = _factor(factor, "factor", "StepDecay")
+        self.every = v.integer(every, "every", "StepDecay", what="a positive integer number of steps")
+        self.factor = v.open_fraction(factor, "factor", "StepDecay", " so that the rate decays")
 
     def __repr__(self) -> str:
         return f"StepDecay({self.lr:g}, every={self.every}, factor={self.factor:g})"
@@ -97,7 +84,7 @@ class Exponential(Schedule):
 
     def __init__(self, lr: float, gamma: float):
         self.lr = v.positive_number(lr, "lr", "Exponential")
-        self.gamma = _factor(gamma, "gamma", "Exponential")
+        self.gamma = v.open_fraction(gamma, "gamma", "Exponential", " so that the rate decays")
 
     def __repr__(self) -> str:
         return f"Exponential({self.lr:g}, gamma={self.gamma:g})"
@@ -118,7 +105,7 @@ class Cosine(Schedule):
 
     def __init__(self, lr: float, total: int, lr_min: float = 0.0):
         self.lr = v.positive_number(lr, "lr", "Cosine")
-        self.total = _steps(total, "total", "Cosine")
+        self.total = v.integer(total, "total", "Cosine", what="a positive integer number of steps")
         self.lr_min = v.positive_number(lr_min, "lr_min", "Cosine", allow_zero=True)
         if self.lr_min > self.lr:
             raise ValueError(f"Cosine: lr_min must not exceed lr = {self.lr:g}, got {lr_min!r}")
@@ -170,7 +157,7 @@ class Warmup(Schedule):
             raise ValueError(f"Warmup: after must be a schedule (a callable t -> rate) or a positive number, "
                              f"got {after!r}")
         self.after = after
-        self.steps = _steps(steps, "steps", "Warmup")
+        self.steps = v.integer(steps, "steps", "Warmup", what="a positive integer number of steps")
 
     def __repr__(self) -> str:
         return f"Warmup({self.after!r}, steps={self.steps})"

@@ -81,12 +81,6 @@ class History:
                 f"loss {self.losses[0]:.4g} -> {self.final_loss:.4g})")
 
 
-def _count(value, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{where}: {name} must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
 def _finite(loss: float, theta: np.ndarray) -> bool:
     return bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
 
@@ -97,7 +91,7 @@ def _descend(problem, theta0, steps: int, next_theta, where: str, stop: type[Exc
     Returns ``(thetas, losses, diverged)``; stops at the first non-finite gradient, parameter or
     loss, and, without marking the run diverged, when ``next_theta`` raises the exception ``stop``.
     """
-    steps = _count(steps, "steps", where)
+    steps = v.integer(steps, "steps", where, minimum=0)
     theta = v.as_float_array(theta0, "theta0", where, min_ndim=1)
     thetas, losses = [theta], [problem.f(theta)]
     if not _finite(losses[0], theta):
@@ -237,7 +231,7 @@ def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None =
     ``epoch_losses`` the whole-data loss at the start and after each epoch, ``examples`` and
     ``seconds`` the cumulative examples and gradient-and-update time, ``lrs`` the rates used.
     """
-    epochs = _count(epochs, "epochs", "fit")
+    epochs = v.integer(epochs, "epochs", "fit", minimum=0)
     x, y = data
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
@@ -304,7 +298,6 @@ def average_iterates(thetas, start: int = 0) -> np.ndarray:
     path = thetas.thetas if isinstance(thetas, History) else thetas
     path = v.as_float_array(path, "thetas", "average_iterates", min_ndim=1)
     last = len(path) - 1
-    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start <= last:
-        raise ValueError(f"average_iterates: start must be an integer index in [0, {last}] "
-                         f"(there are {last + 1} iterates), got {start!r}")
+    start = v.integer(start, "start", "average_iterates", minimum=0, maximum=last,
+                      what=f"an integer index in [0, {last}] (there are {last + 1} iterates)")
     return path[start:].mean(axis=0)

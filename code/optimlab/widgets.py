@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
+from . import _validate as v
 from . import losses
 from .plots import COLORS, SMALLEST_FONT_PT, TEXT_WIDTH, contour, data_and_model, mark_minimum, new_figure, trajectory
 
@@ -69,6 +70,18 @@ def _slider(description: str, value: float, low: float, high: float, step: float
                          style={"description_width": "initial"})
 
 
+def _lr_range(lr, log10_lr_range, where: str) -> tuple[float, float]:
+    """Check a learning-rate slider's range (exponents of 10) and its start ``lr``; returns the range."""
+    low, high = (float(b) for b in log10_lr_range)
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"{where}: log10_lr_range must be (low, high) exponents of 10 with low < high, "
+                         f"got {log10_lr_range!r}")
+    if not (isinstance(lr, (int, float)) and lr > 0 and low <= np.log10(lr) <= high):
+        raise ValueError(f"{where}: lr must be a positive number between 10^{low:g} and 10^{high:g} "
+                         f"(log10_lr_range), got {lr!r}")
+    return low, high
+
+
 def gaussian_likelihood_explorer(data, slope=0.5, intercept=0.5, sigma=0.5):
     """Chapter 1 explorer: a line with Gaussian noise, its likelihood and its NLL.
 
@@ -108,7 +121,7 @@ def gaussian_likelihood_explorer(data, slope=0.5, intercept=0.5, sigma=0.5):
 
 
 # =========================================================================== Chapter 2
-# (Chapter 2: gradient descent. Add this chapter's widgets below this line.)
+# Chapter 2 explorers
 def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int = 50,
                               log10_lr_range=(-3.0, 0.0), labels=(r"$\theta_0$", r"$\theta_1$"),
                               log_loss: bool = False, resolution: int = 120):
@@ -123,15 +136,8 @@ def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int
     from .optimizers import SGD
     from .train import minimize
 
-    low, high = (float(b) for b in log10_lr_range)
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"gradient_descent_explorer: log10_lr_range must be (low, high) exponents of 10 "
-                         f"with low < high, got {log10_lr_range!r}")
-    if not (isinstance(lr, (int, float)) and lr > 0 and low <= np.log10(lr) <= high):
-        raise ValueError(f"gradient_descent_explorer: lr must be a positive number between "
-                         f"10^{low:g} and 10^{high:g} (log10_lr_range), got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"gradient_descent_explorer: steps must be a positive integer, got {steps!r}")
+    low, high = _lr_range(lr, log10_lr_range, "gradient_descent_explorer")
+    v.integer(steps, "steps", "gradient_descent_explorer")
     (x0, x1), (y0, y1) = landscape.bounds
     start = np.asarray(landscape.start if start is None else start, dtype=np.float64)
     if start.shape != (2,) or not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
@@ -171,7 +177,7 @@ def _plain(label: str) -> str:
 
 
 # =========================================================================== Chapter 3
-# (Chapter 3: backpropagation. Add this chapter's widgets below this line.)
+# Chapter 3 explorers
 
 __all__ += ["network_figure", "backprop_explorer"]
 
@@ -216,8 +222,9 @@ def network_figure(graph, numbers: bool = True):
     grad = graph.derivatives() if numbers else {}
     fwd, bwd = COLORS[0], COLORS[1]
 
-    def fmt(v):
-        text = f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"   # 3 significant digits; integers from 1000 up
+    def fmt(number):
+        # 3 significant digits; integers from 1000 up
+        text = f"{number:.3g}" if abs(number) < 1000 else f"{number:.0f}"
         return text.replace("-", "−")
 
     if numbers:
@@ -414,17 +421,9 @@ def sgd_explorer(model, loss: str, data, landscape, lr: float = 10.0, batch_size
 
     x, y = data
     n = len(x)
-    low, high = (float(b) for b in log10_lr_range)
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"sgd_explorer: log10_lr_range must be (low, high) exponents of 10 with low < high, "
-                         f"got {log10_lr_range!r}")
-    if not (isinstance(lr, (int, float)) and lr > 0 and low <= np.log10(lr) <= high):
-        raise ValueError(f"sgd_explorer: lr must be a positive number between 10^{low:g} and 10^{high:g} "
-                         f"(log10_lr_range), got {lr!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n:
-        raise ValueError(f"sgd_explorer: batch_size must be an integer in [1, n] = [1, {n}], got {batch_size!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"sgd_explorer: epochs must be a positive integer, got {epochs!r}")
+    low, high = _lr_range(lr, log10_lr_range, "sgd_explorer")
+    v.integer(batch_size, "batch_size", "sgd_explorer", maximum=n, what=f"an integer in [1, n] = [1, {n}]")
+    v.integer(epochs, "epochs", "sgd_explorer")
     start = np.asarray(model.params if start is None else start, dtype=np.float64)
     if start.shape != model.params.shape:
         raise ValueError(f"sgd_explorer: start must have the model's {model.params.size} parameters, "
