@@ -1,6 +1,6 @@
 """Training loops: run an optimizer on a landscape or a model, and record what happened.
 
-Both loops return a :class:`History` and stop cleanly at the first non-finite loss or
+Every loop returns a :class:`History` and stops cleanly at the first non-finite loss or
 parameter, marking the run ``diverged`` instead of filling plots with NaN. Each run starts with
 ``optimizer.reset()``, so one optimizer object can be reused for several runs.
 """
@@ -85,8 +85,9 @@ def _finite(loss: float, theta: np.ndarray) -> bool:
     return bool(np.isfinite(loss) and np.all(np.isfinite(theta)))
 
 
-def _descend(problem, theta0, steps: int, next_theta, where: str, stop: type[Exception] | None = None):
-    """The loop shared by :func:`minimize` and :func:`newton`: ``theta = next_theta(theta, grad)``.
+def _descend(problem, theta0, steps: int, next_theta, where: str, stop: type[Exception] | tuple = ()):
+    """The loop of :func:`minimize`, :func:`newton` and :func:`minimize_with_line_search`:
+    ``theta = next_theta(theta, grad)``.
 
     Returns ``(thetas, losses, diverged)``; stops at the first non-finite gradient, parameter or
     loss, and, without marking the run diverged, when ``next_theta`` raises the exception ``stop``.
@@ -105,10 +106,8 @@ def _descend(problem, theta0, steps: int, next_theta, where: str, stop: type[Exc
                 break
             try:
                 candidate = next_theta(theta, grad)
-            except Exception as error:
-                if stop is not None and isinstance(error, stop):
-                    break
-                raise
+            except stop:
+                break
             loss = problem.f(candidate) if np.all(np.isfinite(candidate)) else np.inf
             if not _finite(loss, candidate):
                 diverged = True
@@ -190,17 +189,17 @@ def minimize_with_line_search(problem, theta0, steps: int, search: Callable, lab
 
     def line_search_step(theta, grad):
         if not np.any(grad):
-            raise _Stationary
+            raise _StopRun
         result = search(along(problem, theta, -grad, grad=grad))
         if not result.converged:
             failed.append(int(result.evaluations))
-            raise _Stationary
+            raise _StopRun
         counts.append(counts[-1] + int(result.evaluations))
         step_sizes.append(float(result.step))
         return theta - result.step * grad
 
     thetas, losses, diverged = _descend(problem, theta0, steps, line_search_step, "minimize_with_line_search",
-                                        stop=_Stationary)
+                                        stop=_StopRun)
     counts = counts[:len(thetas)]
     if failed:
         counts[-1] += failed[0]
@@ -210,7 +209,7 @@ def minimize_with_line_search(problem, theta0, steps: int, search: Callable, lab
     return history
 
 
-class _Stationary(Exception):
+class _StopRun(Exception):
     """Raised inside a step to end a run cleanly (the gradient is zero, or a line search failed)."""
 
 
