@@ -66,13 +66,45 @@ def four_points(points, values):
     return a, a + (d - a) / 3, a + 2 * (d - a) / 3, d
 
 
+def rule_one_ignores_d(points, values):
+    a, b, c, d = points
+    la, lb, lc, ld = values
+    if la <= min(lb, lc):
+        return a, (a + d) / 2
+    return (a, c) if lb < lc else (b, d)
+
+
+def new_ends_at_the_thirds(points, values):
+    a, b, c, d = points
+    la, lb, lc, ld = values
+    if la <= min(lb, lc, ld):
+        return a, (a + d) / 2
+    return (a, a + 2 * (d - a) / 3) if lb < lc else (a + (d - a) / 3, d)
+
+
+def rule_one_upper_end_wrong(points, values):
+    a, b, c, d = points
+    return (a, (d - a) / 2) if values[0] <= min(values[1:]) else right(points, values)
+
+
+def with_list_methods(points, values):
+    """Plain Python, as the exercise allows: tuples and their methods."""
+    a, b, c, d = points
+    lowest = values.index(min(values))
+    if lowest == 0:
+        return a, (a + d) / 2
+    return (a, c) if values[1] < values[2] else (b, d)
+
+
 def not_implemented(points, values):
     raise NotImplementedError()
 
 
 def test_the_right_answer_passes(capsys):
     check_bracket_rule(right)
-    assert "all 9 cases passed" in capsys.readouterr().out
+    assert "all 12 cases passed" in capsys.readouterr().out
+    check_bracket_rule(with_list_methods)  # tuples reach the student's function as tuples
+    assert "all 12 cases passed" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, message", [
@@ -85,6 +117,9 @@ def test_the_right_answer_passes(capsys):
     (tie_goes_left, "tie"),
     (reversed_order, "reversed"),
     (four_points, "two numbers"),
+    (rule_one_ignores_d, r"L\(d\) included"),
+    (new_ends_at_the_thirds, "need not sit at the thirds"),
+    (rule_one_upper_end_wrong, r"the new upper end is the midpoint \(a \+ d\) / 2 = 2.5, got 1.5"),
     (not_implemented, "not implemented"),
 ])
 def test_wrong_answers_fail_with_a_helpful_message(wrong, message):

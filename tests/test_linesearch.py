@@ -266,3 +266,12 @@ def test_line_search_loop_stops_and_flags_a_failed_search():
     assert len(run.step_sizes) == 2 and np.all(run.step_sizes > 0) and "failed" in repr(run)
     good = train.minimize_with_line_search(valley, valley.start, 3, lambda phi: linesearch.bracketing(phi))
     assert not good.search_failed
+
+
+def test_line_search_loop_stops_cleanly_where_a_bracket_reaches_an_overflowing_loss():
+    valley = landscapes.quadratic(10.0)
+    with pytest.raises(linesearch.NonFiniteLoss, match="not finite"), np.errstate(over="ignore"):
+        linesearch.bracketing(linesearch.along(valley, valley.start), (0.0, 1e200))
+    run = train.minimize_with_line_search(valley, valley.start, 5,
+                                          lambda phi: linesearch.bracketing(phi, (0.0, 1e200)))
+    assert run.search_failed and not run.diverged and run.steps == 0 and "failed" in repr(run)

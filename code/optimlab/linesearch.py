@@ -20,8 +20,8 @@ import numpy as np
 
 from . import _validate as v
 
-__all__ = ["SearchResult", "LineFunction", "along", "shrink_bracket", "bracketing", "golden_section",
-           "backtracking", "armijo_holds", "GOLDEN_RATIO"]
+__all__ = ["SearchResult", "LineFunction", "NonFiniteLoss", "along", "shrink_bracket", "bracketing",
+           "golden_section", "backtracking", "armijo_holds", "GOLDEN_RATIO"]
 
 GOLDEN_RATIO = (1 + math.sqrt(5)) / 2
 
@@ -79,7 +79,7 @@ def along(problem, theta, direction=None, grad=None) -> LineFunction:
     ``phi(s) = L(theta - s g)``. ``grad`` is the gradient at ``theta`` if the caller has it
     already (a training loop does); otherwise it is computed here. Raises ``ValueError`` unless
     the direction is a descent direction, ``grad . p < 0``: along any other direction the loss
-    does not decrease for small steps and a line search has nothing to find.
+    need not decrease for small steps and a line search has nothing to find.
 
     Building ``phi`` evaluates the loss once, ``value0 = phi(0) = L(theta)``. The searches do not
     count that evaluation: inside gradient descent it is the loss at the current point, known from
@@ -92,7 +92,7 @@ def along(problem, theta, direction=None, grad=None) -> LineFunction:
     slope = float(grad @ direction)
     if not slope < 0:
         raise ValueError(f"along: the direction is not a descent direction: grad . p = {slope:.4g} >= 0, so the "
-                         "loss does not decrease for small steps (at a stationary point the gradient is zero; "
+                         "loss need not decrease for small steps (at a stationary point the gradient is zero; "
                          "otherwise use p = -grad)")
     value0 = float(problem.f(theta))
     if not np.isfinite(value0):
@@ -114,11 +114,15 @@ def _interval(bracket, where: str) -> tuple[float, float]:
     return low, high
 
 
+class NonFiniteLoss(ValueError):
+    """An interval search met a loss that is infinite or NaN inside its bracket."""
+
+
 def _evaluate(phi: Callable, s: float, trials: list, where: str) -> float:
     value = float(phi(s))
     if not np.isfinite(value):
-        raise ValueError(f"{where}: the loss at step size {s:.6g} is {value}; the bracket reaches too far "
-                         "(the loss overflows there): choose a smaller upper end")
+        raise NonFiniteLoss(f"{where}: the loss at step size {s:.6g} is {value}; the bracket reaches too far "
+                            "(the loss is not finite there): choose a smaller upper end")
     trials.append((s, value))
     return value
 

@@ -293,8 +293,8 @@ def distance_curves(ax, histories, point, log: bool = True):
 def line_and_trials(ax, phi, steps, result=None, color=None, label=r"$\varphi(s)$"):
     """Draw the loss along a line, ``phi`` on the grid ``steps``, and the points a search evaluated.
 
-    ``result`` is a :class:`optimlab.linesearch.SearchResult`: its trials are drawn as numbered
-    dots (the order of evaluation) and its chosen step as a vertical dashed line.
+    ``result`` is a :class:`optimlab.linesearch.SearchResult`: its trials are drawn as dots
+    and its chosen step as a vertical dashed line.
     """
     values = [phi(s) for s in steps]
     ax.plot(steps, values, color=color or COLORS[0], label=label)

@@ -176,11 +176,11 @@ def minimize_with_line_search(problem, theta0, steps: int, search: Callable, lab
     ``History.step_sizes`` holds the chosen s_t. The run stops early, without error, at a point
     where the gradient is exactly zero, and when a search reports failure
     (``SearchResult.converged`` False, e.g. backtracking that found no acceptable step within its
-    trials, or an interval search stopped by its iteration cap): that step is not taken, its
-    evaluations are still counted in ``loss_evaluations[-1]``, and ``History.search_failed`` is
-    True.
+    trials, or an interval search stopped by its iteration cap or by a loss that is not finite
+    inside its bracket): that step is not taken, the evaluations of a search that returned are
+    still counted in ``loss_evaluations[-1]``, and ``History.search_failed`` is True.
     """
-    from .linesearch import along
+    from .linesearch import NonFiniteLoss, along
 
     if not callable(search):
         raise ValueError(f"minimize_with_line_search: search must be a function of phi returning a "
@@ -190,7 +190,12 @@ def minimize_with_line_search(problem, theta0, steps: int, search: Callable, lab
     def line_search_step(theta, grad):
         if not np.any(grad):
             raise _StopRun
-        result = search(along(problem, theta, -grad, grad=grad))
+        line = along(problem, theta, -grad, grad=grad)
+        try:
+            result = search(line)
+        except NonFiniteLoss:  # the bracket reached where the loss overflows: the search failed
+            failed.append(0)
+            raise _StopRun from None
         if not result.converged:
             failed.append(int(result.evaluations))
             raise _StopRun

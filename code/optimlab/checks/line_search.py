@@ -22,6 +22,9 @@ def _cases():
         ((-2.0, 0.0, 2.0, 4.0), (6.0, 1.0, 3.0, 9.0), "rule 2 on a bracket that does not start at 0"),
         (points, (5.0, 2.0, 2.0, 4.0), "a tie L(b) = L(c) (rule 3: 'otherwise')"),
         (points, (1.0, 1.0, 3.0, 4.0), "a tie L(a) = L(b), both smallest (rule 1: 'at most')"),
+        (points, (1.0, 2.0, 3.0, 0.5), "rule 3 (L(d) smallest, although L(a) is below L(b) and L(c))"),
+        ((0.0, 0.5, 2.0, 3.0), (5.0, 1.0, 2.0, 4.0), "rule 2 with b and c not at the thirds"),
+        ((0.0, 0.5, 2.0, 3.0), (5.0, 3.0, 1.0, 2.0), "rule 3 with b and c not at the thirds"),
     ]
 
 
@@ -34,12 +37,22 @@ def _diagnose(got, points, values, want) -> str:
     if rule1 and a != 0 and np.allclose(got, (a, d / 2)):
         return ("halve the bracket towards a: keep [a, (a + d) / 2], not [a, d/2] (the midpoint of [a, d] is "
                 "(a + d) / 2, which is d / 2 only when a = 0).")
+    if not rule1 and la <= min(lb, lc) and np.allclose(got, (a, (a + d) / 2)):
+        return ("rule 1 needs L(a) to be at most all three others, L(d) included: here L(d) is lower, so "
+                "compare L(b) and L(c) instead.")
+    thirds = (a + (d - a) / 3, a + 2 * (d - a) / 3)
+    if not np.allclose((b, c), thirds) and (np.allclose(got, (a, thirds[1])) or np.allclose(got, (thirds[0], d))):
+        return ("keep the given points b or c as the new end: [a, c] or [b, d], not the thirds of [a, d] "
+                "(b and c need not sit at the thirds).")
     if rule1 and np.allclose(got, (a, b)):
         return ("when L(a) is the smallest, keep the half [a, (a + d) / 2], not [a, b]: the rule halves the "
                 "bracket towards a.")
     if rule1 and la == lb and np.allclose(got, (a, c)):
         return ("L(a) ties with L(b) as the smallest value: rule 1 applies when L(a) is at most each of the "
                 "others (use <=, or check rule 1 before comparing L(b) and L(c)).")
+    if rule1 and not (np.allclose(got, (a, c)) or np.allclose(got, (b, d))) and np.isclose(got[0], a):
+        return (f"rule 1 keeps a as the lower end, right, but the new upper end is the midpoint (a + d) / 2 = "
+                f"{(a + d) / 2:g}, got {float(got[1]):g}.")
     if rule1:
         return ("when L(a) is the smallest of the four losses, the minimum lies near a: keep [a, (a + d) / 2]. "
                 "Check this rule first, before comparing L(b) and L(c).")
@@ -66,7 +79,7 @@ def check_bracket_rule(fn) -> None:
 
     cases = _cases()
     for points, values, what in cases:
-        got = _call(fn, points, values)
+        got = _call(fn, points, values, copy_arrays=False)  # tuples stay tuples (list methods work)
         want = shrink_bracket(points, values)
         if got.shape != (2,):
             raise CheckFailed(f"return the new bracket as two numbers (new_a, new_d), got shape {got.shape} "
