@@ -49,6 +49,42 @@ def _mutating(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
     return np.array(iterates)
 
 
+def _aliased(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+    theta = np.array(theta0, dtype=float)
+    iterates = [theta]
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), batch_size):
+            batch = order[start:start + batch_size]
+            theta -= lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
+            iterates.append(theta)
+    return np.array(iterates)
+
+
+def _one_batch_too_many(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+    theta = np.array(theta0, dtype=float)
+    iterates = [theta]
+    n = len(x)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for k in range(n // batch_size + 1):
+            batch = order[k * batch_size:(k + 1) * batch_size]
+            theta = theta - lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
+            iterates.append(theta)
+    return np.array(iterates)
+
+
+def _array_split(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
+    theta = np.array(theta0, dtype=float)
+    iterates = [theta]
+    n = len(x)
+    for _ in range(epochs):
+        for batch in np.array_split(rng.permutation(n), -(-n // batch_size)):
+            theta = theta - lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
+            iterates.append(theta)
+    return np.array(iterates)
+
+
 def _mistaken(**change):
     """sgd_epochs with one thing done wrong."""
 
@@ -95,6 +131,9 @@ MISTAKES = {
     "no theta_0": (_mistaken(no_start=True), "shape"),
     "other seed": (with_fit, "differ from theta_"),
     "not numbers": (lambda *args: "done", "array of numbers"),
+    "aliased rows": (_aliased, "every row of your result is the same array"),
+    "empty batch": (_one_batch_too_many, "empty batch"),
+    "array_split": (_array_split, "differ from theta_"),
 }
 
 

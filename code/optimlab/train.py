@@ -224,7 +224,9 @@ def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None =
 
     With ``batch_size=None`` each epoch is one full-batch gradient step; otherwise each epoch
     visits the data in ceil(n / batch_size) mini-batches from :func:`optimlab.data.minibatches`
-    (Chapter 5, eq. ``eq-epoch``), seeded by ``seed``, and each step is the mini-batch SGD
+    (Chapter 5, eq. ``eq-epoch``), seeded by ``seed``: slices of a fresh permutation, or with
+    ``replace=True`` batches drawn with replacement (then even ``batch_size=None`` draws n
+    indices with replacement, not the full batch), and each step is the mini-batch SGD
     update of eq. ``eq-minibatch-sgd`` (with whatever rule ``optimizer`` implements).
     ``schedule`` (optional, a callable t -> learning rate such as the classes of
     :mod:`optimlab.schedules`) sets ``optimizer.lr = schedule(t)`` before step t = 1, 2, ...;

@@ -13,6 +13,9 @@ def _example_grads_of(model):
     """``example_grads(theta, x, y)``: the per-example MSE gradients of ``model``, one row each."""
 
     def example_grads(theta, x, y):
+        if len(x) == 0:
+            raise CheckFailed("example_grads got an empty batch: an epoch has ceil(n / batch_size) batches, "
+                              "and the last slice must start before n.")
         return np.array([model.loss_and_grad("mse", x[i:i + 1], y[i:i + 1], theta)[1] for i in range(len(x))])
 
     return example_grads
@@ -81,7 +84,8 @@ def check_sgd_epochs(fn) -> None:
 
     name = getattr(fn, "__name__", "your function")
     line = data.linear(n=30, seed=0)
-    cases = [(30, 5, 2, 0.1, 0), (23, 6, 3, 0.1, 1), (10, 10, 2, 0.2, 2), (7, 1, 2, 0.05, 3)]
+    cases = [(30, 5, 2, 0.1, 0), (23, 6, 3, 0.1, 1), (10, 4, 2, 0.1, 4), (10, 10, 2, 0.2, 2),
+             (7, 1, 2, 0.05, 3)]
     for n, batch_size, epochs, lr, seed in cases:
         x, y = line.x[:n], line.y[:n]
         model = models.Line()
@@ -115,6 +119,9 @@ def check_sgd_epochs(fn) -> None:
             raise CheckFailed(f"{where} expected the iterates theta_0, ..., theta_T as an array of shape "
                               f"{want.shape} (T = epochs * ceil(n / batch_size) steps, plus theta_0), got "
                               f"shape {got.shape}.")
+        if len(got) > 2 and np.all(got == got[-1]) and not np.allclose(want[0], want[-1]):
+            raise CheckFailed(f"{where} every row of your result is the same array: you append theta and then "
+                              "update it in place (theta -= ...). Use theta = theta - ... or append a copy.")
         step = int(np.argmax(np.any(~np.isclose(got, want, rtol=1e-10, atol=1e-12), axis=1)))
         raise CheckFailed(f"{where} the iterates agree with train.fit up to theta_{step - 1} and differ "
                           f"from theta_{step} on: expected {want[step].tolist()}, got {got[step].tolist()}.")
