@@ -49,42 +49,6 @@ def _mutating(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
     return np.array(iterates)
 
 
-def _aliased(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
-    theta = np.array(theta0, dtype=float)
-    iterates = [theta]
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        for start in range(0, len(x), batch_size):
-            batch = order[start:start + batch_size]
-            theta -= lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
-            iterates.append(theta)
-    return np.array(iterates)
-
-
-def _one_batch_too_many(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
-    theta = np.array(theta0, dtype=float)
-    iterates = [theta]
-    n = len(x)
-    for _ in range(epochs):
-        order = rng.permutation(n)
-        for k in range(n // batch_size + 1):
-            batch = order[k * batch_size:(k + 1) * batch_size]
-            theta = theta - lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
-            iterates.append(theta)
-    return np.array(iterates)
-
-
-def _array_split(example_grads, theta0, x, y, lr, epochs, batch_size, rng):
-    theta = np.array(theta0, dtype=float)
-    iterates = [theta]
-    n = len(x)
-    for _ in range(epochs):
-        for batch in np.array_split(rng.permutation(n), -(-n // batch_size)):
-            theta = theta - lr * example_grads(theta, x[batch], y[batch]).mean(axis=0)
-            iterates.append(theta)
-    return np.array(iterates)
-
-
 def _mistaken(**change):
     """sgd_epochs with one thing done wrong."""
 
@@ -99,8 +63,12 @@ def _mistaken(**change):
             else:
                 if not change.get("one_permutation"):
                     order = np.arange(n) if change.get("no_shuffle") else rng.permutation(n)
-                stop = n // batch_size * batch_size if change.get("drop_last") else n
-                batches = [order[s:s + batch_size] for s in range(0, stop, batch_size)]
+                if change.get("array_split"):
+                    batches = np.array_split(order, -(-n // batch_size))
+                else:
+                    stop = n // batch_size * batch_size if change.get("drop_last") else n
+                    stop += batch_size if change.get("extra_batch") else 0  # n // B + 1 batches
+                    batches = [order[s:s + batch_size] for s in range(0, stop, batch_size)]
             stale = theta
             for batch in batches:
                 at = stale if change.get("stale") else theta
@@ -108,7 +76,11 @@ def _mistaken(**change):
                     grads = example_grads(at, x, y)
                 else:
                     grads = example_grads(at, x[batch], y[batch])
-                theta = theta - lr * (grads.sum(axis=0) if change.get("sum") else grads.mean(axis=0))
+                step = lr * (grads.sum(axis=0) if change.get("sum") else grads.mean(axis=0))
+                if change.get("in_place"):
+                    theta -= step  # the rows appended before all change with it
+                else:
+                    theta = theta - step
                 iterates.append(theta)
         if change.get("last_only"):
             return theta
@@ -131,9 +103,9 @@ MISTAKES = {
     "no theta_0": (_mistaken(no_start=True), "shape"),
     "other seed": (with_fit, "differ from theta_"),
     "not numbers": (lambda *args: "done", "array of numbers"),
-    "aliased rows": (_aliased, "every row of your result is the same array"),
-    "empty batch": (_one_batch_too_many, "empty batch"),
-    "array_split": (_array_split, "differ from theta_"),
+    "aliased rows": (_mistaken(in_place=True), "every row of your result is the same array"),
+    "empty batch": (_mistaken(extra_batch=True), "empty batch"),
+    "array_split": (_mistaken(array_split=True), "differ from theta_"),
 }
 
 
