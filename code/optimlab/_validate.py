@@ -113,6 +113,14 @@ def open_fraction(value, name: str, where: str, why: str = "") -> float:
     return number
 
 
+def unit_interval(value, name: str, where: str, why: str = "") -> float:
+    """Return ``value`` as a float if it lies in [0, 1) (a decay rate such as beta); ``why`` ends the message."""
+    number = positive_number(value, name, where, allow_zero=True)
+    if not number < 1:
+        raise ValueError(f"{where}: {name} must lie in [0, 1){why}, got {value!r}")
+    return number
+
+
 def positive_number(value, name: str, where: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float if it is finite and positive (or zero when allowed)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

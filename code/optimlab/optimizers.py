@@ -3,9 +3,13 @@
     opt = SGD(lr=0.1)
     theta = opt.step(theta, grad)   # returns new parameters; the inputs are not modified
 
-State (moment estimates, the step counter ``t``, counted from 1) lives on the instance;
-``reset()`` clears it. Optimizers take single steps and know nothing of loops: the loops are in
-:mod:`optimlab.train`. Defaults and semantics follow ``torch.optim``; the tests check each class
+State (momentum buffers, moment estimates, the step counter ``t``, counted from 1) lives on the
+instance; ``reset()`` clears it. Buffers start at zero and are created at the first step, with the
+parameters' shape. Symbols follow the book: ``g`` the gradient g_t, ``b`` the momentum buffer,
+``G`` AdaGrad's sum of squares, ``m`` and ``v`` the first and second moments.
+
+Optimizers take single steps and know nothing of loops: the loops are in :mod:`optimlab.train`.
+Defaults and semantics follow ``torch.optim``; the tests check each class
 against its torch counterpart step for step in float64.
 """
 
@@ -15,15 +19,19 @@ import numpy as np
 
 from . import _validate as v
 
-__all__ = ["Optimizer", "SGD", "Preconditioned"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW", "Preconditioned"]
 
 
 class Optimizer:
-    """Base class: hyperparameter validation, the step counter, and L2 weight decay.
+    """Base class: hyperparameter validation, the step counter, state buffers and L2 weight decay.
 
     ``weight_decay`` adds ``weight_decay * theta`` to the gradient before the update (L2
     regularization, as in torch; Chapter 9 contrasts it with AdamW's decoupled decay).
+    Subclasses name their buffers in ``buffers`` and write ``_update(theta, g)``, the update rule.
     """
+
+    buffers: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ("lr",)
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
         where = type(self).__name__
@@ -32,11 +40,16 @@ class Optimizer:
         self.reset()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(lr={self.lr:g})"
+        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.shown)
+        if self.weight_decay:
+            settings += f", weight_decay={self.weight_decay!r}"
+        return f"{type(self).__name__}({settings})"
 
     def reset(self) -> None:
-        """Forget all state: the next step is step t = 1 again."""
+        """Forget all state: the next step is step t = 1 again, with every buffer back at zero."""
         self.t = 0
+        for name in self.buffers:
+            setattr(self, name, None)
 
     def step(self, theta, grad) -> np.ndarray:
         """One update: returns the new parameters (``theta`` and ``grad`` are not modified)."""
@@ -44,10 +57,23 @@ class Optimizer:
         theta = v.as_float_array(theta, "theta", where)
         grad = v.as_float_array(grad, "grad", where)
         v.same_shape(theta, grad, "theta", "grad", where)
-        if self.weight_decay:
-            grad = grad + self.weight_decay * theta
+        self._start_or_check_buffers(theta, where)
         self.t += 1
-        return self._update(theta.copy(), grad)
+        return self._update(theta.copy(), self._with_weight_decay(theta, grad))
+
+    def _with_weight_decay(self, theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The gradient the update sees: L2 regularization adds ``weight_decay * theta``."""
+        return grad + self.weight_decay * theta if self.weight_decay else grad
+
+    def _start_or_check_buffers(self, theta: np.ndarray, where: str) -> None:
+        for name in self.buffers:
+            buffer = getattr(self, name)
+            if buffer is None:
+                setattr(self, name, np.zeros_like(theta))
+            elif buffer.shape != theta.shape:
+                raise ValueError(f"{where}: this optimizer holds state for parameters of shape "
+                                 f"{buffer.shape}, got theta of shape {theta.shape}; use one optimizer "
+                                 "per parameter array, or call reset() to start over")
 
     def _update(self, theta: np.ndarray, g: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
@@ -62,6 +88,169 @@ class SGD(Optimizer):
 
     def _update(self, theta, g):
         return theta - self.lr * g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum (Chapter 6, eq. ``eq-heavy-ball``):
+
+        b_t = beta b_{t-1} + g_t   (b_0 = 0),      theta_t = theta_{t-1} - lr b_t
+
+    The buffer ``b`` is a sum of past gradients, each weighted by beta^(age). Matches
+    ``torch.optim.SGD(momentum=beta)`` (dampening 0). The exponential-average form
+    ``m_t = beta m_{t-1} + (1 - beta) g_t`` is the same method with ``lr`` scaled by
+    ``1 / (1 - beta)`` (Chapter 6 shows the reparametrizations and where they stop holding).
+    """
+
+    buffers = ("b",)
+    shown = ("lr", "beta")
+
+    def __init__(self, lr: float, beta: float = 0.9, weight_decay: float = 0.0):
+        self.beta = v.unit_interval(beta, "beta (the momentum)", type(self).__name__)
+        super().__init__(lr, weight_decay)
+
+    def _update(self, theta, g):
+        self.b = self.beta * self.b + g
+        return theta - self.lr * self.b
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum in torch's form (Chapter 6, eq. ``eq-nesterov``):
+
+        b_t = beta b_{t-1} + g_t,      theta_t = theta_{t-1} - lr (g_t + beta b_t)
+
+    The step uses the buffer as it will be after one more step with the same gradient. In the
+    variables ``phi_t = theta_t - lr beta b_t`` this is the look-ahead form, which evaluates the
+    gradient where momentum is about to carry the parameters (Chapter 6 derives it). Matches
+    ``torch.optim.SGD(momentum=beta, nesterov=True)``.
+    """
+
+    def _update(self, theta, g):
+        self.b = self.beta * self.b + g
+        return theta - self.lr * (g + self.beta * self.b)
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad (Chapter 7, eq. ``eq-adagrad``): each coordinate's step divided by the root of its
+    accumulated squared gradients,
+
+        G_t = G_{t-1} + g_t^2,      theta_t = theta_{t-1} - lr g_t / (sqrt(G_t) + eps)
+
+    (squares, roots and division elementwise; eps outside the root, as in torch). Matches
+    ``torch.optim.Adagrad`` (lr_decay 0, initial accumulator 0).
+    """
+
+    buffers = ("G",)
+    shown = ("lr", "eps")
+
+    def __init__(self, lr: float, eps: float = 1e-10, weight_decay: float = 0.0):
+        self.eps = v.positive_number(eps, "eps", type(self).__name__)
+        super().__init__(lr, weight_decay)
+
+    def _update(self, theta, g):
+        self.G = self.G + g**2
+        return theta - self.lr * g / (np.sqrt(self.G) + self.eps)
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Chapter 7, eq. ``eq-rmsprop``): AdaGrad with an exponential moving average of the
+    squared gradients in place of their sum,
+
+        v_t = alpha v_{t-1} + (1 - alpha) g_t^2,      theta_t = theta_{t-1} - lr g_t / (sqrt(v_t) + eps)
+
+    ``alpha`` is the decay rate of the average (torch's name; it is not the learning rate, which
+    is ``lr``). Matches ``torch.optim.RMSprop`` (not centered, no momentum).
+    """
+
+    buffers = ("v",)
+    shown = ("lr", "alpha", "eps")
+
+    def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0):
+        where = type(self).__name__
+        self.alpha = v.unit_interval(alpha, "alpha (the decay rate of the average)", where)
+        self.eps = v.positive_number(eps, "eps", where)
+        super().__init__(lr, weight_decay)
+
+    def _update(self, theta, g):
+        self.v = self.alpha * self.v + (1 - self.alpha) * g**2
+        return theta - self.lr * g / (np.sqrt(self.v) + self.eps)
+
+
+def _betas(betas, where: str) -> tuple[float, float]:
+    """Validate Adam's ``betas = (beta1, beta2)``, each in [0, 1)."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+    return (v.unit_interval(betas[0], "beta1 (betas[0])", where),
+            v.unit_interval(betas[1], "beta2 (betas[1])", where))
+
+
+class Adam(Optimizer):
+    """Adam (Chapter 7, eq. ``eq-adam``; bias correction: Chapter 8, eq. ``eq-bias-correction``):
+
+        m_t = beta1 m_{t-1} + (1 - beta1) g_t           v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+        m_hat = m_t / (1 - beta1^t)                      v_hat = v_t / (1 - beta2^t)
+        theta_t = theta_{t-1} - lr m_hat / (sqrt(v_hat) + eps)
+
+    ``bias_correction=False`` uses m_t and v_t themselves (Chapter 8 shows why that is wrong:
+    the first step is about 3.16 lr with the default betas). ``amsgrad=True`` divides by the
+    running maximum of v_t instead of v_t, as ``torch.optim.Adam(amsgrad=True)`` does. With
+    bias correction, matches ``torch.optim.Adam``; ``weight_decay`` is L2, added to the gradient
+    (for decoupled decay use :class:`AdamW`).
+    """
+
+    buffers = ("m", "v", "v_max")
+    shown = ("lr", "betas", "eps")
+
+    def __init__(self, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
+                 bias_correction: bool = True, amsgrad: bool = False):
+        where = type(self).__name__
+        self.betas = _betas(betas, where)
+        self.eps = v.positive_number(eps, "eps", where)
+        self.bias_correction = _flag(bias_correction, "bias_correction", where)
+        self.amsgrad = _flag(amsgrad, "amsgrad", where)
+        super().__init__(lr, weight_decay)
+
+    def __repr__(self) -> str:
+        text = super().__repr__()[:-1]
+        text += "".join(f", {flag}={getattr(self, flag)}" for flag, default in
+                        (("bias_correction", True), ("amsgrad", False)) if getattr(self, flag) != default)
+        return text + ")"
+
+    def _update(self, theta, g):
+        beta1, beta2 = self.betas
+        self.m = beta1 * self.m + (1 - beta1) * g
+        self.v = beta2 * self.v + (1 - beta2) * g**2
+        self.v_max = np.maximum(self.v_max, self.v)
+        v = self.v_max if self.amsgrad else self.v
+        if self.bias_correction:
+            m_hat, v_hat = self.m / (1 - beta1**self.t), v / (1 - beta2**self.t)
+        else:
+            m_hat, v_hat = self.m, v
+        return theta - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Chapter 9; Loshchilov and Hutter):
+
+        theta <- theta (1 - lr weight_decay),   then the Adam step with the raw gradient g_t
+
+    The decay shrinks the parameters directly instead of entering m and v as L2's
+    ``weight_decay * theta`` would. Matches ``torch.optim.AdamW`` (default ``weight_decay=0.01``).
+    """
+
+    def __init__(self, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01):
+        super().__init__(lr, betas, eps, weight_decay)
+
+    def _with_weight_decay(self, theta, grad):
+        return grad  # decoupled: the decay acts on theta in _update, not through the gradient
+
+    def _update(self, theta, g):
+        return super()._update(theta * (1 - self.lr * self.weight_decay), g)
+
+
+def _flag(value, name: str, where: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{where}: {name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 class Preconditioned(Optimizer):

@@ -345,3 +345,6 @@ def schedule_curves(ax, named_schedules: dict, steps: int, log: bool = False):
     if log:
         ax.set_yscale("log")
     ax.set(xlabel="step $t$", ylabel=r"learning rate $\alpha_t$")
+
+
+# Chapter 6 helpers

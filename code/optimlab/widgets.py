@@ -455,3 +455,6 @@ def sgd_explorer(model, loss: str, data, landscape, lr: float = 10.0, batch_size
                             continuous_update=False, style={"description_width": "initial"}),
     }
     return explore(draw, controls)
+
+
+# Chapter 6 explorers
