@@ -1,70 +1,8 @@
-"""optimlab.optimizers against torch.optim step for step; optimlab.train and data.minibatches."""
+"""optimlab.train (minimize, fit) and data.minibatches; the optimizers themselves are in test_optimizers.py."""
 
 import numpy as np
 import pytest
-import torch
 from optimlab import data, landscapes, models, optimizers, train
-
-rng = np.random.default_rng(11)
-
-
-def torch_trajectory(torch_cls, kwargs, grads_fn, theta0, steps):
-    p = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
-    opt = torch_cls([p], **kwargs)
-    out = []
-    for _ in range(steps):
-        p.grad = torch.tensor(grads_fn(p.detach().numpy()), dtype=torch.float64)
-        opt.step()
-        out.append(p.detach().numpy().copy())
-    return np.array(out)
-
-
-def ours_trajectory(opt, grads_fn, theta0, steps):
-    theta, out = np.array(theta0, dtype=np.float64), []
-    for _ in range(steps):
-        theta = opt.step(theta, grads_fn(theta))
-        out.append(theta)
-    return np.array(out)
-
-
-@pytest.mark.parametrize("lr, weight_decay", [(0.1, 0.0), (0.01, 0.0), (0.05, 0.3)])
-def test_sgd_matches_torch_step_for_step(lr, weight_decay):
-    ls = landscapes.rosenbrock()
-    noise = rng.normal(size=(300, 2))
-    counter = iter(range(10**6))
-
-    def grads(theta):  # noisy, state-dependent gradients exercise every code path
-        return 1e-3 * ls.grad(theta) + 0.1 * noise[next(counter) % 300]
-
-    theta0 = np.array([-1.2, 1.0])
-    ours = ours_trajectory(optimizers.SGD(lr, weight_decay=weight_decay), grads, theta0, 300)
-    counter = iter(range(10**6))
-    theirs = torch_trajectory(torch.optim.SGD, {"lr": lr, "weight_decay": weight_decay}, grads, theta0, 300)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
-
-
-def test_step_returns_new_array_and_counts_steps():
-    opt = optimizers.SGD(0.5)
-    theta, grad = np.array([1.0, 2.0]), np.array([0.2, -0.4])
-    new = opt.step(theta, grad)
-    np.testing.assert_array_equal(theta, [1.0, 2.0])
-    np.testing.assert_allclose(new, [0.9, 2.2])
-    assert opt.t == 1
-    opt.reset()
-    assert opt.t == 0
-
-
-@pytest.mark.parametrize("call, message", [
-    (lambda: optimizers.SGD(-0.1), "lr"),
-    (lambda: optimizers.SGD(float("nan")), "lr"),
-    (lambda: optimizers.SGD("fast"), "lr"),
-    (lambda: optimizers.SGD(0.1, weight_decay=-1.0), "weight_decay"),
-    (lambda: optimizers.SGD(0.1).step(np.zeros(2), np.zeros(3)), "shape"),
-    (lambda: optimizers.SGD(0.1).step(np.zeros(2), np.array([np.nan, 0.0])), "non-finite"),
-])
-def test_optimizer_bad_input(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()
 
 
 # --------------------------------------------------------------------------- train.minimize
