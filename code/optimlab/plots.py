@@ -348,3 +348,27 @@ def schedule_curves(ax, named_schedules: dict, steps: int, log: bool = False):
 
 
 # Chapter 6 helpers
+__all__ += ["rate_map"]
+
+
+def rate_map(ax, lrs, betas, rates, levels=None, colorbar: bool = True):
+    """Filled contours of a convergence rate over a grid of (learning rate, momentum) (Chapter 6).
+
+    ``rates[i, j]`` is the rate (e.g. :func:`optimlab.momentum.spectrum_rate`) at
+    ``betas[i]``, ``lrs[j]``. Rates below 1 are shaded from dark (fast) to light (slow); the
+    region where the rate is at least 1 (no convergence) is hatched and bounded by a black line.
+    Returns the filled-contour object.
+    """
+    lrs, betas, rates = (np.asarray(a, dtype=np.float64) for a in (lrs, betas, rates))
+    if lrs.ndim != 1 or betas.ndim != 1 or rates.shape != (len(betas), len(lrs)):
+        raise ValueError(f"rate_map: rates must have shape (len(betas), len(lrs)) = ({betas.size}, {lrs.size}) "
+                         f"for 1-d lrs and betas, got {rates.shape}")
+    levels = np.linspace(0.0, 1.0, 11) if levels is None else levels
+    filled = ax.contourf(lrs, betas, np.minimum(rates, 1.0 - 1e-12), levels=levels, cmap="viridis")
+    ax.contourf(lrs, betas, rates, levels=[1.0, np.inf], colors="none", hatches=["///"])
+    ax.contour(lrs, betas, rates, levels=[1.0], colors="black", linewidths=1.5)
+    if colorbar:
+        ax.figure.colorbar(filled, ax=ax, label="rate (spectral radius)", ticks=levels[::2])
+    ax.set(xlabel=r"learning rate $\alpha$", ylabel=r"momentum $\beta$")
+    ax.grid(False)
+    return filled

@@ -458,3 +458,55 @@ def sgd_explorer(model, loss: str, data, landscape, lr: float = 10.0, batch_size
 
 
 # Chapter 6 explorers
+__all__ += ["momentum_explorer"]
+
+
+def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None, steps: int = 100,
+                      log10_lr_range=(-3.0, 0.0), labels=(r"$\theta_1$", r"$\theta_2$"), resolution: int = 120):
+    """Chapter 6 explorer: heavy-ball momentum (eq. ``eq-heavy-ball``) against gradient descent.
+
+    Sliders set log10 of the learning rate alpha (within ``log10_lr_range``) and the momentum beta
+    (0 to 0.99). Each redraw runs ``steps`` steps of :class:`optimlab.optimizers.Momentum` and of
+    :class:`optimlab.optimizers.SGD` with the same alpha from ``start`` (default: the landscape's).
+    Left: both paths over the contours; right: their losses against the step (log scale when every
+    loss is positive). A run that overflows is marked as diverged.
+    """
+    from .optimizers import SGD, Momentum
+    from .train import minimize
+
+    low, high = _lr_range(lr, log10_lr_range, "momentum_explorer")
+    beta = v.unit_interval(beta, "beta", "momentum_explorer")
+    if beta > 0.99:
+        raise ValueError(f"momentum_explorer: beta must lie in [0, 0.99] (the slider's range), got {beta!r}")
+    steps = v.integer(steps, "steps", "momentum_explorer")
+    (x0, x1), (y0, y1) = landscape.bounds
+    start = np.asarray(landscape.start if start is None else start, dtype=np.float64)
+    if start.shape != (2,) or not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
+        raise ValueError(f"momentum_explorer: start must be a point (x, y) inside the landscape's bounds "
+                         f"{landscape.bounds}, got {start.tolist()}")
+    landscape.grid(resolution)  # computed once here; every redraw reuses it
+
+    def draw(log10_lr, beta):
+        rate = 10.0**log10_lr
+        runs = [minimize(landscape, SGD(rate), start, steps, label="gradient descent"),
+                minimize(landscape, Momentum(rate, beta), start, steps, label=f"momentum, β = {beta:.2f}")]
+        fig, (left, right) = new_figure(ncols=2, width=TEXT_WIDTH, height=3.6,
+                                        gridspec_kw={"width_ratios": [1.25, 1]})
+        contour(left, landscape, resolution=resolution)
+        for color, run in zip(COLORS, runs, strict=False):
+            trajectory(left, run, color=color, markersize=2.0)
+            right.plot(np.arange(len(run.losses)), run.losses, color=color, label=run.label)
+        left.set(xlabel=labels[0], ylabel=labels[1])
+        state = "diverged" if runs[1].diverged else f"loss {runs[1].final_loss:.3g}"
+        left.set_title(f"α = {rate:.3g}, β = {beta:.2f}: {state}", fontsize=SMALLEST_FONT_PT)
+        if all(np.all(run.losses > 0) for run in runs):
+            right.set_yscale("log")
+        right.set(xlabel="step $t$", ylabel=r"loss $L(\theta_t)$")
+        right.legend(loc="lower left")
+        return fig
+
+    controls = {
+        "log10_lr": _slider("log₁₀ α", float(np.log10(lr)), low, high, 0.05),
+        "beta": _slider("momentum β", beta, 0.0, 0.99, 0.01),
+    }
+    return explore(draw, controls)

@@ -13,8 +13,9 @@ from .backprop import check_layer_backward, layer_backward_reference
 from .gradient_descent import check_gradient_descent, check_line_mse_grad
 from .line_search import check_bracket_rule
 from .losses import check_bce_with_logits, check_log_softmax
+from .momentum import check_momentum_step
 from .sgd import check_sgd_epochs
 
 __all__ = ["CheckFailed", "check_bce_with_logits", "check_log_softmax", "check_gradient_descent",
            "check_line_mse_grad", "check_layer_backward", "layer_backward_reference", "check_bracket_rule",
-           "check_sgd_epochs"]
+           "check_sgd_epochs", "check_momentum_step"]
