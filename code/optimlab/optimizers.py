@@ -119,7 +119,7 @@ class Nesterov(Momentum):
         b_t = beta b_{t-1} + g_t,      theta_t = theta_{t-1} - lr (g_t + beta b_t)
 
     The step uses the buffer as it will be after one more step with the same gradient. In the
-    variables ``phi_t = theta_t - lr beta b_t`` this is the look-ahead form, which evaluates the
+    variables ``phi_t = theta_t + lr beta b_t`` this is the look-ahead form, which evaluates the
     gradient where momentum is about to carry the parameters (Chapter 6 derives it). Matches
     ``torch.optim.SGD(momentum=beta, nesterov=True)``.
     """
