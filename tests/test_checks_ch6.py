@@ -15,6 +15,16 @@ def as_list(theta, b, grad, lr, beta):
     return [t - lr * bi for t, bi in zip(theta, b_new, strict=True)], b_new  # lists are fine
 
 
+def in_float32(theta, b, grad, lr, beta):
+    b_new = (beta * b + grad).astype(np.float32)
+    return (theta - lr * b_new).astype(np.float32), b_new  # float32 rounding is not a mistake
+
+
+def stacked(theta, b, grad, lr, beta):
+    b_new = beta * b + grad
+    return np.array([theta - lr * b_new, b_new])
+
+
 def not_implemented(*args):
     raise NotImplementedError()
 
@@ -94,7 +104,7 @@ def drifting(theta, b, grad, lr, beta):
     return theta - lr * b_new + 1e-3, b_new
 
 
-@pytest.mark.parametrize("fn", [momentum_step, as_list])
+@pytest.mark.parametrize("fn", [momentum_step, as_list, in_float32])
 def test_right_answers_pass(fn, capsys):
     check_momentum_step(fn)
     assert "all 5 cases passed" in capsys.readouterr().out
@@ -102,6 +112,7 @@ def test_right_answers_pass(fn, capsys):
 
 @pytest.mark.parametrize("fn, message", [
     (not_implemented, "not implemented yet"),
+    (stacked, "one stacked array"),
     (in_place_theta, "changed the caller's theta in place"),
     (in_place_buffer, "changed the caller's b in place"),
     (sign_error, "goes uphill"),

@@ -42,33 +42,17 @@ def test_under_a_schedule_only_the_average_form_stays_equal():
     q = landscapes.quadratic(20)
     lr, beta = 0.03, 0.9
     decay = schedules.StepDecay(lr, every=25, factor=0.1)
-    reference = run(mm.Scheduled(optimizers.Momentum(lr, beta), decay), q, 80)
-    average = run(mm.Scheduled(mm.AverageMomentum(lr, beta), lambda t: decay(t) / (1 - beta)), q, 80)
+
+    def scheduled(optimizer, schedule):
+        return train.minimize(q, optimizer, q.start, 80, schedule=schedule).thetas
+
+    reference = scheduled(optimizers.Momentum(lr, beta), decay)
+    average = scheduled(mm.AverageMomentum(lr, beta), lambda t: decay(t) / (1 - beta))
     np.testing.assert_allclose(average, reference, rtol=1e-10, atol=1e-12)
     for form in (mm.StepMomentum(lr, beta), mm.VelocityMomentum(lr, beta)):
-        path = run(mm.Scheduled(form, decay), q, 80)
+        path = scheduled(form, decay)
         np.testing.assert_allclose(path[:26], reference[:26], rtol=1e-10, atol=1e-12)  # same until the drop
         assert np.abs(path[26] - reference[26]).max() > 1e-3
-
-
-def test_scheduled_sets_the_rate_before_each_step_and_matches_torch_scheduler():
-    decay = schedules.StepDecay(0.1, every=3, factor=0.5)
-    opt = mm.Scheduled(optimizers.Momentum(0.1, 0.9), decay)
-    p = torch.tensor([1.0, -1.0], dtype=torch.float64, requires_grad=True)
-    torch_opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
-    scheduler = torch.optim.lr_scheduler.StepLR(torch_opt, step_size=3, gamma=0.5)
-    theta = np.array([1.0, -1.0])
-    for _ in range(10):
-        g = np.array([theta[0] ** 2, 3 * theta[1]])
-        theta = opt.step(theta, g)
-        p.grad = torch.tensor(np.array([p.detach()[0].item() ** 2, 3 * p.detach()[1].item()]), dtype=torch.float64)
-        torch_opt.step()
-        scheduler.step()
-        np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-12)
-    assert opt.optimizer.lr == decay(10)
-    opt.reset()
-    assert opt.optimizer.t == 0 and opt.optimizer.b is None
-    assert "Scheduled(Momentum" in repr(opt)
 
 
 @pytest.mark.parametrize("lr, beta", [(0.001, 0.9), (0.0005, 0.99)])
@@ -182,9 +166,6 @@ def test_fitted_rate_recovers_geometric_and_critical_sequences():
     (lambda: mm.VelocityMomentum(0.1, beta=-0.5), "beta"),
     (lambda: mm.lookahead_path(landscapes.saddle(), [0.0, 1.0], -1, 0.1), "steps"),
     (lambda: mm.lookahead_path(landscapes.saddle(), [0.0, 1.0], 5, 0.1, beta=1.5), "beta"),
-    (lambda: mm.Scheduled(object(), schedules.Constant(0.1)), "optimizer must have step"),
-    (lambda: mm.Scheduled(optimizers.SGD(0.1), 0.1), "schedule must be a function"),
-    (lambda: mm.Scheduled(optimizers.SGD(0.1), lambda t: -1.0).step([1.0], [1.0]), "schedule"),
     (lambda: mm.iteration_matrix(-0.1, 0.5, 1.0), "lr must be >= 0"),
     (lambda: mm.rate(0.1, 1.0, 1.0), "beta must lie in"),
     (lambda: mm.rate(np.ones(3), np.ones(2) * 0.5, 1.0), "do not broadcast"),
@@ -195,6 +176,9 @@ def test_fitted_rate_recovers_geometric_and_critical_sequences():
     (lambda: mm.fitted_rate([1.0]), "at least 2"),
     (lambda: mm.fitted_rate([1.0, 0.0, 0.5]), "positive"),
     (lambda: mm.fitted_rate([1.0, 0.5, 0.2], first=0, power=1), "first"),
+    (lambda: mm.fitted_rate([1.0, 0.5, 0.2], last=2.0), "last must be an integer at least first"),
+    (lambda: mm.iteration_matrix([0.1, 0.2], 0.9, 1.0), "single numbers"),
+    (lambda: mm.damping(0.1, np.array([0.5, 0.9]), 1.0), "single numbers"),
 ])
 def test_bad_input_raises_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):

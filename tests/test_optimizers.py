@@ -93,6 +93,8 @@ CASES = {
                                    torch.optim.Adam, dict(lr=3e-3, betas=(0.9, 0.99), weight_decay=0.2,
                                                           amsgrad=True)),
     "AdamW": (optimizers.AdamW(1e-3), torch.optim.AdamW, dict(lr=1e-3)),
+    "AdamW AMSGrad": (optimizers.AdamW(3e-3, weight_decay=0.1, amsgrad=True), torch.optim.AdamW,
+                      dict(lr=3e-3, weight_decay=0.1, amsgrad=True)),
     "AdamW weight decay 0.5": (optimizers.AdamW(0.01, betas=(0.9, 0.99), eps=1e-7, weight_decay=0.5),
                                torch.optim.AdamW, dict(lr=0.01, betas=(0.9, 0.99), eps=1e-7, weight_decay=0.5)),
 }
@@ -198,7 +200,8 @@ def test_amsgrad_divides_by_the_largest_second_moment_so_far():
     step = opt.step(theta, np.array([1.0]))           # v = 4.5 < v_max = 8
     v_hat = 8.0 / (1 - 0.5**2)
     np.testing.assert_allclose(step - theta, [-0.1 * 1.0 / np.sqrt(v_hat)], rtol=1e-10)
-    np.testing.assert_allclose(opt.v_max, [8.0]) and np.testing.assert_allclose(opt.v, [4.5])
+    np.testing.assert_allclose(opt.v_max, [8.0])
+    np.testing.assert_allclose(opt.v, [4.5])
 
 
 def test_adamw_shrinks_parameters_with_a_zero_gradient_and_adam_l2_does_not_decay_alone():
@@ -206,6 +209,16 @@ def test_adamw_shrinks_parameters_with_a_zero_gradient_and_adam_l2_does_not_deca
     np.testing.assert_allclose(optimizers.AdamW(0.1, weight_decay=0.5).step(theta, np.zeros(2)), theta * 0.95)
     l2 = optimizers.Adam(0.1, weight_decay=0.5).step(theta, np.zeros(2))
     np.testing.assert_allclose(l2, theta - 0.1 * np.sign(theta), rtol=1e-6)  # L2 enters m and v: a full lr step
+
+
+def test_a_schedule_may_set_lr_between_steps_but_only_to_a_valid_rate():
+    opt = optimizers.Momentum(0.1)
+    opt.lr = 0.0
+    np.testing.assert_array_equal(opt.step(np.ones(2), np.ones(2)), np.ones(2))
+    for bad in (float("nan"), -1.0, "x"):
+        with pytest.raises(ValueError, match=r"Momentum: lr \(the learning rate\) must"):
+            opt.lr = bad
+    assert opt.lr == 0.0
 
 
 ALL = [optimizers.SGD(0.1), optimizers.Momentum(0.1), optimizers.Nesterov(0.1), optimizers.AdaGrad(0.1),
@@ -219,7 +232,8 @@ def test_step_leaves_its_inputs_alone_and_reset_starts_over(opt):
     kept = theta.copy(), grad.copy()
     first = opt.step(theta, grad)
     second = opt.step(first, grad)
-    np.testing.assert_array_equal(theta, kept[0]) and np.testing.assert_array_equal(grad, kept[1])
+    np.testing.assert_array_equal(theta, kept[0])
+    np.testing.assert_array_equal(grad, kept[1])
     assert opt.t == 2 and not np.shares_memory(first, theta)
     opt.reset()
     assert opt.t == 0 and all(getattr(opt, name) is None for name in opt.buffers)
@@ -264,6 +278,8 @@ BAD = [
     (lambda: optimizers.SGD(0.1).step(np.zeros(2), np.zeros(3)), "shape"),
     (lambda: optimizers.Adam(0.1).step(np.zeros(2), np.array([np.nan, 0.0])), "grad contains a non-finite"),
     (lambda: optimizers.Momentum(0.1).step([np.inf, 0.0], np.zeros(2)), "theta contains a non-finite"),
+    (lambda: optimizers.SGD(0.1).step(None, 1.0), "theta must be real numbers, got NoneType"),
+    (lambda: optimizers.Adam(0.1).step(np.zeros(2), np.array([1j, 0])), "grad must be real numbers"),
 ]
 
 

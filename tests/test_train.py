@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from optimlab import data, landscapes, models, optimizers, train
+from optimlab import data, landscapes, models, optimizers, schedules, train
 
 
 # --------------------------------------------------------------------------- train.minimize
@@ -34,12 +34,38 @@ def test_minimize_resets_the_optimizer_between_runs():
     np.testing.assert_array_equal(first.thetas, second.thetas)
 
 
+def test_minimize_with_a_schedule_matches_torch_step_lr_and_restores_the_rate():
+    """A scheduled run of Momentum follows torch's SGD(momentum) driven by StepLR."""
+    import torch
+
+    ls = landscapes.rosenbrock()
+    decay = schedules.StepDecay(1e-3, every=3, factor=0.5)
+    opt = optimizers.Momentum(1e-3, 0.9)
+    history = train.minimize(ls, opt, ls.start, 10, schedule=decay)
+    p = torch.tensor(ls.start, requires_grad=True)
+    torch_opt = torch.optim.SGD([p], lr=1e-3, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.StepLR(torch_opt, step_size=3, gamma=0.5)
+    for theta in history.thetas[1:]:
+        p.grad = torch.from_numpy(ls.grad(p.detach().numpy()))
+        torch_opt.step()
+        scheduler.step()
+        np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(history.lrs, [decay(t) for t in range(1, 11)])
+    assert opt.lr == 1e-3
+    plain = train.minimize(ls, opt, ls.start, 10)
+    np.testing.assert_array_equal(plain.lrs, np.full(10, 1e-3))
+
+
 def test_minimize_bad_input():
     ls = landscapes.booth()
     with pytest.raises(ValueError, match="steps"):
         train.minimize(ls, optimizers.SGD(0.1), ls.start, -1)
     with pytest.raises(ValueError, match="2 coordinates"):
         train.minimize(ls, optimizers.SGD(0.1), [1.0, 2.0, 3.0], 5)
+    with pytest.raises(ValueError, match="schedule must be a callable"):
+        train.minimize(ls, optimizers.SGD(0.1), ls.start, 5, schedule=0.1)
+    with pytest.raises(ValueError, match=r"schedule\(3\) must be finite and >= 0, got -1"):
+        train.minimize(ls, optimizers.SGD(0.1), ls.start, 5, schedule=lambda t: 0.1 if t < 3 else -1)
 
 
 # --------------------------------------------------------------------------- train.fit

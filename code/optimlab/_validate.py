@@ -14,6 +14,8 @@ import numpy as np
 
 def as_float_array(value, name: str, where: str, *, min_ndim: int = 0) -> np.ndarray:
     """Return ``value`` as a finite float64 array, or raise ``ValueError`` saying what is wrong."""
+    if value is None or np.iscomplexobj(value):
+        raise ValueError(f"{where}: {name} must be real numbers, got {type(value).__name__} {value!r:.60}")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:

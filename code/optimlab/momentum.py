@@ -11,8 +11,8 @@ Chapter 6 can run them side by side (eq. ``eq-conventions``):
 - :class:`NesterovLookAhead` and :func:`lookahead_path`: Nesterov's method with the gradient taken at
   the look-ahead point ``theta + beta v`` (eq. ``eq-nesterov-lookahead``).
 
-:class:`Scheduled` changes an optimizer's learning rate at every step, so the forms can be compared
-under a schedule (where some of them stop agreeing).
+To compare the forms under a learning-rate schedule (where some of them stop agreeing), give
+:func:`optimlab.train.minimize` a ``schedule``.
 
 The quadratic theory (eqs. ``eq-momentum-matrix`` to ``eq-optimal-momentum``): along an eigenvector
 of the Hessian with curvature lambda, heavy ball is a 2 x 2 linear recurrence
@@ -29,7 +29,7 @@ from . import _validate as v
 from .optimizers import Optimizer
 
 __all__ = ["AverageMomentum", "StepMomentum", "VelocityMomentum", "NesterovLookAhead", "lookahead_path",
-           "Scheduled", "iteration_matrix", "eigenvalues", "rate", "spectrum_rate", "damping",
+           "iteration_matrix", "eigenvalues", "rate", "spectrum_rate", "damping",
            "critical_beta", "optimal", "fitted_rate"]
 
 
@@ -93,7 +93,7 @@ class VelocityMomentum(_WithBeta):
         return theta + self.v
 
 
-class NesterovLookAhead(_WithBeta):
+class NesterovLookAhead(VelocityMomentum):
     """Nesterov's method in the look-ahead form (Chapter 6, eq. ``eq-nesterov-lookahead``):
 
         v_t = beta v_{t-1} - alpha grad L(theta_{t-1} + beta v_{t-1}),      theta_t = theta_{t-1} + v_t
@@ -104,16 +104,10 @@ class NesterovLookAhead(_WithBeta):
     look-ahead points are the iterates of :class:`optimlab.optimizers.Nesterov` (torch's form).
     """
 
-    buffers = ("v",)
-
     def lookahead(self, theta) -> np.ndarray:
         """The point ``theta + beta v`` where the next gradient must be evaluated."""
         theta = v.as_float_array(theta, "theta", "NesterovLookAhead.lookahead")
         return theta if self.v is None else theta + self.beta * self.v
-
-    def _update(self, theta, g):
-        self.v = self.beta * self.v - self.lr * g
-        return theta + self.v
 
 
 def lookahead_path(problem, theta0, steps: int, lr: float, beta: float = 0.9):
@@ -138,34 +132,6 @@ def lookahead_path(problem, theta0, steps: int, lr: float, beta: float = 0.9):
     return np.array(thetas), np.array(points).reshape(steps, *theta.shape)
 
 
-class Scheduled:
-    """An optimizer whose learning rate follows ``schedule`` (Chapter 6; schedules: Chapter 5).
-
-    Before step t it sets ``optimizer.lr = schedule(t)``, as :func:`optimlab.train.fit` does, so
-    :func:`optimlab.train.minimize` can run a schedule on a landscape. ``schedule`` is any
-    callable t -> rate, e.g. an :mod:`optimlab.schedules` object.
-    """
-
-    def __init__(self, optimizer, schedule):
-        if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "reset", None))):
-            raise ValueError(f"Scheduled: optimizer must have step(theta, grad) and reset(), got {optimizer!r}")
-        if not callable(schedule):
-            raise ValueError(f"Scheduled: schedule must be a function of the step t, got {schedule!r}")
-        self.optimizer, self.schedule = optimizer, schedule
-
-    def __repr__(self) -> str:
-        return f"Scheduled({self.optimizer!r}, {self.schedule!r})"
-
-    def reset(self) -> None:
-        """Start over at step t = 1 with empty buffers."""
-        self.optimizer.reset()
-
-    def step(self, theta, grad) -> np.ndarray:
-        """Set the rate of step t, then take the step; returns the new parameters."""
-        self.optimizer.lr = v.positive_number(self.schedule(self.optimizer.t + 1), "schedule(t)", "Scheduled")
-        return self.optimizer.step(theta, grad)
-
-
 # ------------------------------------------------------------------ theory on a quadratic
 def _hyperparameters(lr, beta, curvature, where: str):
     """Validated float arrays ``lr >= 0``, ``0 <= beta < 1`` and ``curvature`` (broadcast).
@@ -187,6 +153,15 @@ def _hyperparameters(lr, beta, curvature, where: str):
                          f"{curvature.shape}, which do not broadcast together") from None
 
 
+def _scalars(lr, beta, curvature, where: str) -> tuple[float, float, float]:
+    """:func:`_hyperparameters` for functions that take single numbers, not grids."""
+    arrays = _hyperparameters(lr, beta, curvature, where)
+    if arrays[0].ndim:
+        raise ValueError(f"{where}: lr, beta and curvature must be single numbers, got shape {arrays[0].shape}; "
+                         "use rate() or eigenvalues() for grids")
+    return tuple(float(a) for a in arrays)
+
+
 def iteration_matrix(lr: float, beta: float, curvature: float, nesterov: bool = False) -> np.ndarray:
     """The 2 x 2 matrix R of heavy ball along one eigenvector (Chapter 6, eq. ``eq-momentum-matrix``).
 
@@ -196,7 +171,7 @@ def iteration_matrix(lr: float, beta: float, curvature: float, nesterov: bool = 
     With ``nesterov=True``, the matrix of :class:`optimlab.optimizers.Nesterov`,
     ``[[beta, lambda], [-lr beta^2, 1 - lr lambda (1 + beta)]]``.
     """
-    lr, beta, lam = (float(a) for a in _hyperparameters(lr, beta, curvature, "iteration_matrix"))
+    lr, beta, lam = _scalars(lr, beta, curvature, "iteration_matrix")
     if nesterov:
         return np.array([[beta, lam], [-lr * beta**2, 1 - lr * lam * (1 + beta)]])
     return np.array([[beta, lam], [-lr * beta, 1 - lr * lam]])
@@ -266,7 +241,7 @@ def damping(lr: float, beta: float, curvature: float, tol: float = 1e-12) -> str
     both eigenvalues positive: no overshoot after the first turn) or ``"alternating"`` (both
     eigenvalues negative, or a negative double one: the sign flips at every step).
     """
-    lr, beta, lam = (float(a) for a in _hyperparameters(lr, beta, curvature, "damping"))
+    lr, beta, lam = _scalars(lr, beta, curvature, "damping")
     tol = v.positive_number(tol, "tol", "damping", allow_zero=True)
     if rate(lr, beta, lam) >= 1:
         return "divergent"
@@ -285,7 +260,9 @@ def optimal(mu: float, L: float) -> tuple[float, float, float]:
     Returns ``(lr, beta, rate)`` with ``lr = (2 / (sqrt(L) + sqrt(mu)))^2``,
     ``beta = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2`` and
     ``rate = sqrt(beta) = (sqrt(kappa) - 1) / (sqrt(kappa) + 1)``, where kappa = L / mu (Polyak
-    1964; Goh 2017). Both ends of the spectrum are then critically damped.
+    1964; Goh 2017). Both ends of the spectrum then have a double eigenvalue of modulus
+    sqrt(beta): +sqrt(beta) along mu (critical damping) and -sqrt(beta) along L (the edge of the
+    alternating regime).
     """
     mu = v.positive_number(mu, "mu", "optimal")
     L = v.positive_number(L, "L", "optimal")
@@ -310,6 +287,8 @@ def fitted_rate(distances, first: int = 1, last: int | None = None, power: int =
     distances = v.as_float_array(distances, "distances", where, min_ndim=1)
     power = v.integer(power, "power", where, minimum=0)
     first = v.integer(first, "first", where, minimum=0 if power == 0 else 1)
+    if last is not None:
+        last = v.integer(last, "last", where, minimum=first + 2, what="an integer at least first + 2, or None")
     steps = np.arange(len(distances))[first:last]
     window = distances[first:last]
     if distances.ndim != 1 or len(window) < 2:

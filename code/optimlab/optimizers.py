@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validate as v
+from . import _validate as check
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW", "Preconditioned"]
 
@@ -34,10 +34,19 @@ class Optimizer:
     shown: tuple[str, ...] = ("lr",)
 
     def __init__(self, lr: float, weight_decay: float = 0.0):
-        where = type(self).__name__
-        self.lr = v.positive_number(lr, "lr (the learning rate)", where, allow_zero=True)
-        self.weight_decay = v.positive_number(weight_decay, "weight_decay", where, allow_zero=True)
+        self.lr = lr
+        self.weight_decay = check.positive_number(weight_decay, "weight_decay", type(self).__name__,
+                                                  allow_zero=True)
         self.reset()
+
+    @property
+    def lr(self) -> float:
+        """The learning rate alpha; a schedule may set it between steps, and it is checked every time."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = check.positive_number(value, "lr (the learning rate)", type(self).__name__, allow_zero=True)
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.shown)
@@ -54,9 +63,9 @@ class Optimizer:
     def step(self, theta, grad) -> np.ndarray:
         """One update: returns the new parameters (``theta`` and ``grad`` are not modified)."""
         where = f"{type(self).__name__}.step"
-        theta = v.as_float_array(theta, "theta", where)
-        grad = v.as_float_array(grad, "grad", where)
-        v.same_shape(theta, grad, "theta", "grad", where)
+        theta = check.as_float_array(theta, "theta", where)
+        grad = check.as_float_array(grad, "grad", where)
+        check.same_shape(theta, grad, "theta", "grad", where)
         self._start_or_check_buffers(theta, where)
         self.t += 1
         return self._update(theta.copy(), self._with_weight_decay(theta, grad))
@@ -96,16 +105,17 @@ class Momentum(Optimizer):
         b_t = beta b_{t-1} + g_t   (b_0 = 0),      theta_t = theta_{t-1} - lr b_t
 
     The buffer ``b`` is a sum of past gradients, each weighted by beta^(age). Matches
-    ``torch.optim.SGD(momentum=beta)`` (dampening 0). The exponential-average form
-    ``m_t = beta m_{t-1} + (1 - beta) g_t`` is the same method with ``lr`` scaled by
-    ``1 / (1 - beta)`` (Chapter 6 shows the reparametrizations and where they stop holding).
+    ``torch.optim.SGD(momentum=beta)`` (dampening 0). ``Momentum(lr, beta)`` takes the same steps
+    as the exponential-average form ``m_t = beta m_{t-1} + (1 - beta) g_t``, ``theta -= lr' m_t``
+    with ``lr' = lr / (1 - beta)`` (Chapter 6 shows the reparametrizations and where they stop
+    holding).
     """
 
     buffers = ("b",)
     shown = ("lr", "beta")
 
     def __init__(self, lr: float, beta: float = 0.9, weight_decay: float = 0.0):
-        self.beta = v.unit_interval(beta, "beta (the momentum)", type(self).__name__)
+        self.beta = check.unit_interval(beta, "beta (the momentum)", type(self).__name__)
         super().__init__(lr, weight_decay)
 
     def _update(self, theta, g):
@@ -121,7 +131,8 @@ class Nesterov(Momentum):
     The step uses the buffer as it will be after one more step with the same gradient. In the
     variables ``phi_t = theta_t + lr beta b_t`` this is the look-ahead form, which evaluates the
     gradient where momentum is about to carry the parameters (Chapter 6 derives it). Matches
-    ``torch.optim.SGD(momentum=beta, nesterov=True)``.
+    ``torch.optim.SGD(momentum=beta, nesterov=True)``; unlike torch, ``beta = 0`` is allowed (it is
+    gradient descent).
     """
 
     def _update(self, theta, g):
@@ -143,7 +154,7 @@ class AdaGrad(Optimizer):
     shown = ("lr", "eps")
 
     def __init__(self, lr: float, eps: float = 1e-10, weight_decay: float = 0.0):
-        self.eps = v.positive_number(eps, "eps", type(self).__name__)
+        self.eps = check.positive_number(eps, "eps", type(self).__name__)
         super().__init__(lr, weight_decay)
 
     def _update(self, theta, g):
@@ -166,8 +177,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr: float, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0):
         where = type(self).__name__
-        self.alpha = v.unit_interval(alpha, "alpha (the decay rate of the average)", where)
-        self.eps = v.positive_number(eps, "eps", where)
+        self.alpha = check.unit_interval(alpha, "alpha (the decay rate of the average)", where)
+        self.eps = check.positive_number(eps, "eps", where)
         super().__init__(lr, weight_decay)
 
     def _update(self, theta, g):
@@ -179,8 +190,14 @@ def _betas(betas, where: str) -> tuple[float, float]:
     """Validate Adam's ``betas = (beta1, beta2)``, each in [0, 1)."""
     if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
         raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
-    return (v.unit_interval(betas[0], "beta1 (betas[0])", where),
-            v.unit_interval(betas[1], "beta2 (betas[1])", where))
+    return (check.unit_interval(betas[0], "beta1 (betas[0])", where),
+            check.unit_interval(betas[1], "beta2 (betas[1])", where))
+
+
+def _flag(value, name: str, where: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{where}: {name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 class Adam(Optimizer):
@@ -204,7 +221,7 @@ class Adam(Optimizer):
                  bias_correction: bool = True, amsgrad: bool = False):
         where = type(self).__name__
         self.betas = _betas(betas, where)
-        self.eps = v.positive_number(eps, "eps", where)
+        self.eps = check.positive_number(eps, "eps", where)
         self.bias_correction = _flag(bias_correction, "bias_correction", where)
         self.amsgrad = _flag(amsgrad, "amsgrad", where)
         super().__init__(lr, weight_decay)
@@ -219,12 +236,14 @@ class Adam(Optimizer):
         beta1, beta2 = self.betas
         self.m = beta1 * self.m + (1 - beta1) * g
         self.v = beta2 * self.v + (1 - beta2) * g**2
-        self.v_max = np.maximum(self.v_max, self.v)
-        v = self.v_max if self.amsgrad else self.v
+        v_used = self.v
+        if self.amsgrad:
+            self.v_max = np.maximum(self.v_max, self.v)
+            v_used = self.v_max
         if self.bias_correction:
-            m_hat, v_hat = self.m / (1 - beta1**self.t), v / (1 - beta2**self.t)
+            m_hat, v_hat = self.m / (1 - beta1**self.t), v_used / (1 - beta2**self.t)
         else:
-            m_hat, v_hat = self.m, v
+            m_hat, v_hat = self.m, v_used
         return theta - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
@@ -234,23 +253,19 @@ class AdamW(Adam):
         theta <- theta (1 - lr weight_decay),   then the Adam step with the raw gradient g_t
 
     The decay shrinks the parameters directly instead of entering m and v as L2's
-    ``weight_decay * theta`` would. Matches ``torch.optim.AdamW`` (default ``weight_decay=0.01``).
+    ``weight_decay * theta`` would. Matches ``torch.optim.AdamW`` (default ``weight_decay=0.01``;
+    ``amsgrad`` as in :class:`Adam`).
     """
 
-    def __init__(self, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01):
-        super().__init__(lr, betas, eps, weight_decay)
+    def __init__(self, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01,
+                 amsgrad: bool = False):
+        super().__init__(lr, betas, eps, weight_decay, amsgrad=amsgrad)
 
     def _with_weight_decay(self, theta, grad):
         return grad  # decoupled: the decay acts on theta in _update, not through the gradient
 
     def _update(self, theta, g):
         return super()._update(theta * (1 - self.lr * self.weight_decay), g)
-
-
-def _flag(value, name: str, where: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{where}: {name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class Preconditioned(Optimizer):
@@ -267,7 +282,7 @@ class Preconditioned(Optimizer):
 
     def __init__(self, lr: float, preconditioner, weight_decay: float = 0.0):
         where = "Preconditioned"
-        P = v.as_float_array(preconditioner, "preconditioner", where, min_ndim=1)
+        P = check.as_float_array(preconditioner, "preconditioner", where, min_ndim=1)
         if P.ndim == 1:
             if np.any(P <= 0):
                 raise ValueError(f"{where}: a diagonal preconditioner must have positive entries, got "
@@ -310,7 +325,7 @@ class Preconditioned(Optimizer):
         (Chapter 2, eqs. ``eq-best-step`` and ``eq-preconditioned``).
         """
         where = "Preconditioned.curvatures"
-        H = v.as_float_array(hessian, "hessian", where)
+        H = check.as_float_array(hessian, "hessian", where)
         P = self.preconditioner
         d = P.shape[0]
         if H.shape != (d, d) or not np.allclose(H, H.T, rtol=1e-12, atol=0.0):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,16 +119,48 @@ def _descend(problem, theta0, steps: int, next_theta, where: str, stop: type[Exc
     return np.array(thetas), np.array(losses, dtype=np.float64), diverged
 
 
-def minimize(problem, optimizer, theta0, steps: int, label: str = "") -> History:
+def minimize(problem, optimizer, theta0, steps: int, label: str = "", schedule=None) -> History:
     """Run ``steps`` steps of ``optimizer`` on a landscape ``problem`` from ``theta0`` (Chapter 2).
 
     ``problem`` needs ``f(theta)`` and ``grad(theta)``, e.g. any :mod:`optimlab.landscapes`
-    landscape.
+    landscape. ``schedule`` (optional) sets the learning rate of every step, as in :func:`fit`;
+    ``History.lrs`` then holds the rates used.
     """
+    _check_schedule(schedule, "minimize")
     optimizer.reset()
-    thetas, losses, diverged = _descend(problem, theta0, steps, optimizer.step, "minimize")
+    lrs = []
+
+    def scheduled_step(theta, grad):
+        if schedule is not None:
+            _set_rate(optimizer, schedule, optimizer.t + 1, "minimize")
+        lrs.append(optimizer.lr)
+        return optimizer.step(theta, grad)
+
+    with _lr_restored(optimizer):
+        thetas, losses, diverged = _descend(problem, theta0, steps, scheduled_step, "minimize")
     return History(thetas, losses, diverged, evaluations=len(thetas) - 1 + diverged,
-                   label=label or repr(optimizer))
+                   label=label or repr(optimizer), lrs=np.array(lrs[:len(thetas) - 1], dtype=np.float64))
+
+
+def _check_schedule(schedule, where: str) -> None:
+    if schedule is not None and not callable(schedule):
+        raise ValueError(f"{where}: schedule must be a callable t -> learning rate (see optimlab.schedules), "
+                         f"got {schedule!r}")
+
+
+def _set_rate(optimizer, schedule, t: int, where: str) -> None:
+    """Set ``optimizer.lr = schedule(t)`` for step t (Chapter 5, eq. ``eq-schedules``)."""
+    optimizer.lr = v.positive_number(schedule(t), f"schedule({t})", where, allow_zero=True)
+
+
+@contextmanager
+def _lr_restored(optimizer):
+    """Give the optimizer its own learning rate back when a scheduled run ends (or fails)."""
+    base_lr = optimizer.lr
+    try:
+        yield
+    finally:
+        optimizer.lr = base_lr
 
 
 def newton(problem, theta0, steps: int, label: str = "Newton") -> History:
@@ -242,49 +275,42 @@ def fit(model, loss: str, data, optimizer, epochs: int, batch_size: int | None =
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"fit: data has {len(x)} inputs but {len(y)} targets; they must match")
-    if schedule is not None and not callable(schedule):
-        raise ValueError(f"fit: schedule must be a callable t -> learning rate (see optimlab.schedules), "
-                         f"got {schedule!r}")
+    _check_schedule(schedule, "fit")
     n = len(x)
     batch_size = n if batch_size is None else batch_size
     loss_fn, loss_grad = losses_by_name(loss)
     rng = np.random.default_rng(seed)
     optimizer.reset()
-    base_lr = optimizer.lr
     theta = model.params.copy()
     thetas, losses, batch_losses = [theta], [model.loss(loss, x, y, theta)], []
     epoch_losses, examples, seconds, lrs = [losses[0]], [0], [0.0], []
     diverged = False
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            for _ in range(epochs):
-                for batch in minibatches(n, batch_size, rng, replace=replace):
-                    started = time.perf_counter()
-                    if schedule is not None:
-                        optimizer.lr = v.positive_number(schedule(len(lrs) + 1), f"schedule({len(lrs) + 1})",
-                                                         "fit", allow_zero=True)
-                    pred, cache = model.forward(x[batch], theta)
-                    grad = model.backward(cache, loss_grad(pred, y[batch]))
-                    candidate = optimizer.step(theta, grad) if np.all(np.isfinite(grad)) else None
-                    elapsed = time.perf_counter() - started
-                    full_pred = None if candidate is None or not np.all(np.isfinite(candidate)) else model(x, candidate)
-                    full_loss = (np.inf if full_pred is None or not np.all(np.isfinite(full_pred))
-                                 else loss_fn(full_pred, y))
-                    if not np.isfinite(full_loss):
-                        diverged = True
-                        break
-                    batch_losses.append(loss_fn(pred, y[batch]))
-                    lrs.append(optimizer.lr)
-                    examples.append(examples[-1] + len(batch))
-                    seconds.append(seconds[-1] + elapsed)
-                    theta = candidate
-                    thetas.append(theta)
-                    losses.append(full_loss)
-                if diverged:
+    with _lr_restored(optimizer), np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(epochs):
+            for batch in minibatches(n, batch_size, rng, replace=replace):
+                started = time.perf_counter()
+                if schedule is not None:
+                    _set_rate(optimizer, schedule, len(lrs) + 1, "fit")
+                pred, cache = model.forward(x[batch], theta)
+                grad = model.backward(cache, loss_grad(pred, y[batch]))
+                candidate = optimizer.step(theta, grad) if np.all(np.isfinite(grad)) else None
+                elapsed = time.perf_counter() - started
+                full_pred = None if candidate is None or not np.all(np.isfinite(candidate)) else model(x, candidate)
+                full_loss = (np.inf if full_pred is None or not np.all(np.isfinite(full_pred))
+                             else loss_fn(full_pred, y))
+                if not np.isfinite(full_loss):
+                    diverged = True
                     break
-                epoch_losses.append(losses[-1])
-    finally:
-        optimizer.lr = base_lr
+                batch_losses.append(loss_fn(pred, y[batch]))
+                lrs.append(optimizer.lr)
+                examples.append(examples[-1] + len(batch))
+                seconds.append(seconds[-1] + elapsed)
+                theta = candidate
+                thetas.append(theta)
+                losses.append(full_loss)
+            if diverged:
+                break
+            epoch_losses.append(losses[-1])
     model.params = theta
     return History(np.array(thetas), np.array(losses), diverged, evaluations=len(batch_losses) + diverged,
                    label=label or repr(optimizer), batch_losses=np.array(batch_losses),

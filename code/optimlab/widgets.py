@@ -459,6 +459,7 @@ def sgd_explorer(model, loss: str, data, landscape, lr: float = 10.0, batch_size
 
 # Chapter 6 explorers
 __all__ += ["momentum_explorer"]
+_LOSS_CAP = 1e12
 
 
 def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None, steps: int = 100,
@@ -495,7 +496,9 @@ def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None
         contour(left, landscape, resolution=resolution)
         for color, run in zip(COLORS, runs, strict=False):
             trajectory(left, run, color=color, markersize=2.0)
-            right.plot(np.arange(len(run.losses)), run.losses, color=color, label=run.label)
+            shown = np.minimum(run.losses, _LOSS_CAP)  # a diverging run ends at the cap, not at 1e300
+            right.plot(np.arange(len(run.losses)), shown, color=color,
+                       label=run.label + (" (diverged)" if run.diverged else ""))
         left.set(xlabel=labels[0], ylabel=labels[1])
         state = "diverged" if runs[1].diverged else f"loss {runs[1].final_loss:.3g}"
         left.set_title(f"α = {rate:.3g}, β = {beta:.2f}: {state}", fontsize=SMALLEST_FONT_PT)

@@ -50,12 +50,16 @@ _MISTAKES = {
 
 
 def _same(got, want) -> bool:
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=1e-10, atol=1e-12))
+    """Equal up to float32 rounding (an answer computed in float32 is right too)."""
+    return got.shape == want.shape and bool(np.allclose(got, want, rtol=1e-6, atol=1e-9))
 
 
 def _pair(result, name: str):
     """The student's ``(theta, b)`` as two float arrays, or a CheckFailed that says what came back."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:
+        if isinstance(result, np.ndarray) and result.ndim >= 2 and len(result) == 2:
+            raise CheckFailed(f"{name} returned one stacked array of shape {result.shape}: return the two arrays "
+                              "as a pair, `return theta_new, b_new`, not np.array([theta_new, b_new]).")
         if isinstance(result, np.ndarray) or np.isscalar(result):
             raise CheckFailed(f"{name} returned only one array: return both the new parameters and the new "
                               "buffer, `return theta_new, b_new` (the next step needs b_t).")
