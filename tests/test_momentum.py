@@ -72,6 +72,22 @@ def test_lookahead_points_are_torch_nesterov_iterates(lr, beta):
     np.testing.assert_allclose(thetas[-1], p.detach().numpy() + lr * beta * buffer, rtol=1e-9, atol=1e-12)
 
 
+def test_torch_dampening_beta_is_the_average_form_but_for_its_first_buffer():
+    """torch.optim.SGD(momentum=beta, dampening=beta) starts its buffer at g_1 (not (1 - beta) g_1)
+    and then averages: its buffer is the average form's m_t plus beta^t g_1 (Chapter 6's remark)."""
+    lr, beta = 0.1, 0.9
+    grads = rng.normal(size=(25, 3))
+    p = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr, momentum=beta, dampening=beta)
+    average = mm.AverageMomentum(lr, beta)
+    for t, g in enumerate(grads, start=1):
+        p.grad = torch.tensor(g)
+        opt.step()
+        average.step(np.zeros(3), g)
+        buffer = opt.state[p]["momentum_buffer"].numpy()
+        np.testing.assert_allclose(buffer, average.m + beta**t * grads[0], rtol=1e-12, atol=1e-14)
+
+
 def test_lookahead_step_and_zero_steps():
     opt = mm.NesterovLookAhead(0.1, 0.5)
     theta = np.array([1.0, 2.0])

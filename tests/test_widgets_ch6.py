@@ -51,3 +51,8 @@ def test_rate_map_shades_rates_and_marks_divergence():
     assert ax.get_xlabel().startswith("learning rate")
     with pytest.raises(ValueError, match="rates must have shape"):
         plots.rate_map(ax, lrs, betas, rates.T)
+    # with levels above the smallest rate, the lowest colour is extended rather than left blank
+    fig, ax = plots.new_figure()
+    filled = plots.rate_map(ax, lrs, betas, rates, levels=np.linspace(0.6, 1.0, 9))
+    assert rates.min() < 0.6 and filled.extend == "min"
+    np.testing.assert_allclose(filled.levels, np.linspace(0.6, 1.0, 9))

@@ -355,7 +355,8 @@ def rate_map(ax, lrs, betas, rates, levels=None, colorbar: bool = True):
     """Filled contours of a convergence rate over a grid of (learning rate, momentum) (Chapter 6).
 
     ``rates[i, j]`` is the rate (e.g. :func:`optimlab.momentum.spectrum_rate`) at
-    ``betas[i]``, ``lrs[j]``. Rates below 1 are shaded from dark (fast) to light (slow); the
+    ``betas[i]``, ``lrs[j]``. Rates below 1 are shaded on the colour ``levels`` (default 0, 0.1,
+    ..., 1) from dark (fast) to light (slow), rates below the lowest level in its colour; the
     region where the rate is at least 1 (no convergence) is hatched and bounded by a black line.
     Returns the filled-contour object.
     """
@@ -363,8 +364,10 @@ def rate_map(ax, lrs, betas, rates, levels=None, colorbar: bool = True):
     if lrs.ndim != 1 or betas.ndim != 1 or rates.shape != (len(betas), len(lrs)):
         raise ValueError(f"rate_map: rates must have shape (len(betas), len(lrs)) = ({betas.size}, {lrs.size}) "
                          f"for 1-d lrs and betas, got {rates.shape}")
-    levels = np.linspace(0.0, 1.0, 11) if levels is None else levels
-    filled = ax.contourf(lrs, betas, np.minimum(rates, 1.0 - 1e-12), levels=levels, cmap="viridis")
+    levels = np.linspace(0.0, 1.0, 11) if levels is None else np.asarray(levels, dtype=np.float64)
+    extend = "min" if np.nanmin(rates) < levels[0] else "neither"  # rates below the lowest level stay coloured
+    filled = ax.contourf(lrs, betas, np.minimum(rates, 1.0 - 1e-12), levels=levels, cmap="viridis",
+                         extend=extend)
     ax.contourf(lrs, betas, rates, levels=[1.0, np.inf], colors="none", hatches=["///"])
     ax.contour(lrs, betas, rates, levels=[1.0], colors="black", linewidths=1.5)
     if colorbar:

@@ -505,7 +505,7 @@ def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None
         if all(np.all(run.losses > 0) for run in runs):
             right.set_yscale("log")
         right.set(xlabel="step $t$", ylabel=r"loss $L(\theta_t)$")
-        right.legend(loc="lower left")
+        right.legend(loc="upper right")
         return fig
 
     controls = {
