@@ -504,6 +504,9 @@ def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None
         left.set_title(f"α = {rate:.3g}, β = {beta:.2f}: {state}", fontsize=SMALLEST_FONT_PT)
         if all(np.all(run.losses > 0) for run in runs):
             right.set_yscale("log")
+            shown_all = np.concatenate([np.minimum(run.losses, _LOSS_CAP) for run in runs])
+            low, high = shown_all.min(), shown_all.max()
+            right.set_ylim(low / 3, high * max(high / low, 10.0) ** 0.4)  # an empty band on top for the legend
         right.set(xlabel="step $t$", ylabel=r"loss $L(\theta_t)$")
         right.legend(loc="upper right")
         return fig
