@@ -21,9 +21,12 @@ def test_momentum_explorer_draws_the_default_and_redraws():
         default = redraw()
         other = redraw(beta=0.0)
         wild = redraw(log10_lr=0.0)
+        growing = redraw(log10_lr=np.log10(0.075), beta=0.7)  # past the limit, not yet overflowing
     assert default.axes[0].get_title().startswith("α = 0.02, β = 0.90: loss")
     assert other.axes[0].get_title().startswith("α = 0.02, β = 0.00")
     assert wild.axes[0].get_title().endswith("diverged")
+    assert growing.axes[0].get_title().endswith("diverging")
+    assert max(line.get_ydata().max() for line in growing.axes[1].lines) <= widgets._LOSS_CAP
     # momentum with beta = 0 is gradient descent: the two loss curves coincide
     gd, heavy = (line.get_ydata() for line in other.axes[1].lines)
     np.testing.assert_allclose(gd, heavy)

@@ -70,6 +70,16 @@ def _slider(description: str, value: float, low: float, high: float, step: float
                          style={"description_width": "initial"})
 
 
+def _start_inside(landscape, start, where: str) -> np.ndarray:
+    """``start`` (default: the landscape's) as a point (x, y) inside the landscape's plot bounds."""
+    (x0, x1), (y0, y1) = landscape.bounds
+    start = np.asarray(landscape.start if start is None else start, dtype=np.float64)
+    if start.shape != (2,) or not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
+        raise ValueError(f"{where}: start must be a point (x, y) inside the landscape's bounds "
+                         f"{landscape.bounds}, got {start.tolist()}")
+    return start
+
+
 def _lr_range(lr, log10_lr_range, where: str) -> tuple[float, float]:
     """Check a learning-rate slider's range (exponents of 10) and its start ``lr``; returns the range."""
     low, high = (float(b) for b in log10_lr_range)
@@ -138,11 +148,8 @@ def gradient_descent_explorer(landscape, lr: float = 0.1, start=None, steps: int
 
     low, high = _lr_range(lr, log10_lr_range, "gradient_descent_explorer")
     v.integer(steps, "steps", "gradient_descent_explorer")
+    start = _start_inside(landscape, start, "gradient_descent_explorer")
     (x0, x1), (y0, y1) = landscape.bounds
-    start = np.asarray(landscape.start if start is None else start, dtype=np.float64)
-    if start.shape != (2,) or not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
-        raise ValueError(f"gradient_descent_explorer: start must be a point (x, y) inside the landscape's "
-                         f"bounds {landscape.bounds}, got {start.tolist()}")
     landscape.grid(resolution)  # computed once here; every redraw reuses it
 
     def draw(log10_lr, start_0, start_1):
@@ -480,11 +487,7 @@ def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None
     if beta > 0.99:
         raise ValueError(f"momentum_explorer: beta must lie in [0, 0.99] (the slider's range), got {beta!r}")
     steps = v.integer(steps, "steps", "momentum_explorer")
-    (x0, x1), (y0, y1) = landscape.bounds
-    start = np.asarray(landscape.start if start is None else start, dtype=np.float64)
-    if start.shape != (2,) or not (x0 <= start[0] <= x1 and y0 <= start[1] <= y1):
-        raise ValueError(f"momentum_explorer: start must be a point (x, y) inside the landscape's bounds "
-                         f"{landscape.bounds}, got {start.tolist()}")
+    start = _start_inside(landscape, start, "momentum_explorer")
     landscape.grid(resolution)  # computed once here; every redraw reuses it
 
     def draw(log10_lr, beta):
@@ -500,7 +503,8 @@ def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None
             right.plot(np.arange(len(run.losses)), shown, color=color,
                        label=run.label + (" (diverged)" if run.diverged else ""))
         left.set(xlabel=labels[0], ylabel=labels[1])
-        state = "diverged" if runs[1].diverged else f"loss {runs[1].final_loss:.3g}"
+        state = ("diverged" if runs[1].diverged else
+                 "diverging" if runs[1].final_loss > _LOSS_CAP else f"loss {runs[1].final_loss:.3g}")
         left.set_title(f"α = {rate:.3g}, β = {beta:.2f}: {state}", fontsize=SMALLEST_FONT_PT)
         if all(np.all(run.losses > 0) for run in runs):
             right.set_yscale("log")
