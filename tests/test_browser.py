@@ -308,6 +308,28 @@ def equation_problems(page) -> tuple[list[str], dict]:
     return problems, {"equations": len(equations), "scrolling": scrolling}
 
 
+def open_every_solution(page) -> None:
+    """Unfold every written solution, so that the checks that follow see their contents too."""
+    page.evaluate("""() => document.querySelectorAll('article div.dropdown.toggle-hidden button.toggle-button')
+        .forEach(button => button.click())""")
+    page.wait_for_timeout(300)
+
+
+def inline_math_problems(page) -> list[str]:
+    """Inline formulas that run past the edge of their paragraph: MathJax never breaks a formula, so
+    at phone width a long one is cut off (call after :func:`open_every_solution`)."""
+    cut = page.evaluate("""async () => {
+        await MathJax.startup.promise;
+        return [...document.querySelectorAll('article mjx-container:not([display="true"])')].filter(m => {
+            const box = m.getBoundingClientRect();
+            let block = m.parentElement;
+            while (block && getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
+            return box.width > 0 && box.right > block.getBoundingClientRect().right + 1;
+        }).map(m => m.textContent.slice(0, 40));
+    }""")
+    return [f"an inline formula runs past its paragraph at {page.viewport_size['width']} px: {text}" for text in cut]
+
+
 def overflow_problems(page, width: int) -> list[str]:
     """What makes an opened page wider than ``width``, or runs off the screen or the text column."""
     page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
@@ -401,14 +423,17 @@ def test_chapter_page_works_in_a_browser(built_site, serve, browser, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_page_works_on_a_phone(built_site, serve, browser, chapter):
-    """At 390 px: display equations fit, nothing runs off the screen, a tap on a figure opens the
-    image at full size (phones show figures at about half size), and a tap on "Solution to
-    Exercise N" opens the solution (its link to the exercise does not take the tap)."""
+    """At 390 px: nothing runs off the screen, a tap on a figure opens the image at full size
+    (phones show figures at about half size), a tap on "Solution to Exercise N" opens the solution
+    (its link to the exercise does not take the tap), and, with every solution open, display
+    equations fit and no inline formula runs past its paragraph."""
     page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
-    problems += equation_problems(page)[0]
     problems += overflow_problems(page, PHONE["width"])
     problems += figure_link_problems(page)
     problems += solution_tap_problems(page)
+    open_every_solution(page)
+    problems += equation_problems(page)[0]  # the solutions' equations included
+    problems += inline_math_problems(page)
     page.close()
     assert not problems, f"{chapter}:\n- " + "\n- ".join(problems)
 
@@ -485,20 +510,26 @@ def test_a_broken_page_fails_the_checks(built_site, serve, browser, tmp_path):
 
 def test_a_broken_page_fails_the_phone_checks(built_site, serve, browser, tmp_path):
     """The phone checks can fail: in a copy of Chapter 1, add long equations, move the equation
-    numbers onto the formulas, add a box wider than the screen, and drop the book's stylesheet and
-    script (which open a solution on a tap of its title and link figures to their full size)."""
+    numbers onto the formulas, add a box wider than the screen, put a long inline formula in a
+    solution, and drop the book's stylesheet and script (which open a solution on a tap of its
+    title and link figures to their full size)."""
     chapter = CHAPTERS[0]
     broken = tmp_path / "site"
     shutil.copytree(built_site, broken)
     html_path = (broken / chapter).with_suffix(".html")
     wide = '<div class="math notranslate nohighlight">\\[' + " + ".join(f"x_{{{k}}}^2" for k in range(60)) + "\\]</div>"
+    terms = " + ".join(f"y_{{{k}}}" for k in range(40))
+    long_inline = f'<span class="math notranslate nohighlight">\\({terms}\\)</span>'
     covering = "<style>div.math { position: relative; } div.math span.eqno { position: absolute; left: 2em; }</style>"
     html = html_path.read_text().replace("</article>", wide * 40 + '<div style="width: 900px">x</div></article>', 1)
     html = re.sub(r'<link[^>]+book\.css[^>]*>|<script[^>]+enlarge\.js[^>]*></script>', "", html)
+    html = html.replace('<section id="solution-content">', f'<section id="solution-content"><p>{long_inline}</p>', 1)
     html_path.write_text(html.replace("</head>", covering + "</head>", 1))
     page, _ = open_page(browser, serve(broken) + chapter + ".html", viewport=PHONE)
     problems, counts = equation_problems(page)
     problems += overflow_problems(page, PHONE["width"]) + figure_link_problems(page) + solution_tap_problems(page)
+    open_every_solution(page)
+    problems += inline_math_problems(page)
     page.close()
     text = "\n".join(problems)
     assert "display equations scroll sideways at 390 px" in text and len(counts["scrolling"]) >= 40, text
@@ -506,6 +537,7 @@ def test_a_broken_page_fails_the_phone_checks(built_site, serve, browser, tmp_pa
     assert "the page is" in text and "px wide at 390 px" in text, text
     assert "figures lack a link to the full-size image" in text, text
     assert "tapping the first solution's title did not open it" in text, text
+    assert "an inline formula runs past its paragraph at 390 px: y0+y1+" in text, text
 
 
 def test_a_site_leaking_a_solution_fails_the_check(built_site_without_solutions, tmp_path):
