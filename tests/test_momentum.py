@@ -34,7 +34,7 @@ def test_buffers_are_the_reparametrized_buffer():
         for opt in (torch_form, average, step, velocity):
             opt.step(theta, g)
     np.testing.assert_allclose(average.m, (1 - beta) * torch_form.b, rtol=1e-12)
-    np.testing.assert_allclose(step.m, lr * torch_form.b, rtol=1e-12)
+    np.testing.assert_allclose(step.psi, lr * torch_form.b, rtol=1e-12)
     np.testing.assert_allclose(velocity.v, -lr * torch_form.b, rtol=1e-12)
 
 

@@ -6,7 +6,7 @@ The sources write the same methods in other variables; this module holds those f
 Chapter 6 can run them side by side (eq. ``eq-conventions``):
 
 - :class:`AverageMomentum`: the exponential average ``m = beta m + (1 - beta) g``, ``theta -= lr m``;
-- :class:`StepMomentum`: ``m = gamma m + eta g``, ``theta -= m`` (the learning rate inside the buffer);
+- :class:`StepMomentum`: ``psi = gamma psi + eta g``, ``theta -= psi`` (the learning rate inside the buffer);
 - :class:`VelocityMomentum`: ``v = beta v - alpha g``, ``theta += v``;
 - :class:`NesterovLookAhead` and :func:`lookahead_path`: Nesterov's method with the gradient taken at
   the look-ahead point ``theta + beta v`` (eq. ``eq-nesterov-lookahead``).
@@ -63,18 +63,20 @@ class AverageMomentum(_WithBeta):
 class StepMomentum(_WithBeta):
     """Momentum with the learning rate inside the buffer (Chapter 6, eq. ``eq-conventions``):
 
-        m_t = gamma m_{t-1} + eta g_t   (m_0 = 0),      theta_t = theta_{t-1} - m_t
+        psi_t = gamma psi_{t-1} + eta g_t   (psi_0 = 0),      theta_t = theta_{t-1} - psi_t
 
-    the form of the gradient-descent course and the MI-SZI talk, with gamma = ``beta`` and
-    eta = ``lr``. With a fixed rate ``m_t = lr b_t`` and this is ``Momentum(lr, beta)``; when the
-    rate changes, ``m`` still carries the steps taken at the old rates, so the two part.
+    the form of the gradient-descent course and the MI-SZI talk (which write the buffer ``m`` or
+    ``g``; the book calls it ``psi`` because ``m_t`` is the average form's buffer and Adam's first
+    moment), with gamma = ``beta`` and eta = ``lr``. With a fixed rate ``psi_t = lr b_t`` and this
+    is ``Momentum(lr, beta)``; when the rate changes, ``psi`` still carries the steps taken at the
+    old rates, so the two part.
     """
 
-    buffers = ("m",)
+    buffers = ("psi",)
 
     def _update(self, theta, g):
-        self.m = self.beta * self.m + self.lr * g
-        return theta - self.m
+        self.psi = self.beta * self.psi + self.lr * g
+        return theta - self.psi
 
 
 class VelocityMomentum(_WithBeta):
