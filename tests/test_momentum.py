@@ -153,7 +153,7 @@ def test_optimal_parameters_and_measured_rate(kappa):
     q = landscapes.quadratic(kappa, angle=0.3)
     distances = np.linalg.norm(train.minimize(q, optimizers.Momentum(lr, beta), q.start, 600).thetas, axis=1)
     window = np.flatnonzero((distances < 1e-3 * distances[0]) & (distances > 1e-12 * distances[0]))
-    assert mm.fitted_rate(distances, window[0], window[-1] + 1, power=1) == pytest.approx(r, rel=0.005)
+    assert train.fitted_rate(distances, window[0], window[-1] + 1, power=1) == pytest.approx(r, rel=0.005)
 
 
 def test_damping_regimes_and_critical_beta():
@@ -172,8 +172,8 @@ def test_damping_regimes_and_critical_beta():
 
 def test_fitted_rate_recovers_geometric_and_critical_sequences():
     t = np.arange(100)
-    assert mm.fitted_rate(3 * 0.9**t) == pytest.approx(0.9)
-    assert mm.fitted_rate((1 + 2 * t) * 0.8**t, first=10, power=1) == pytest.approx(0.8, rel=1e-3)
+    assert train.fitted_rate(3 * 0.9**t) == pytest.approx(0.9)
+    assert train.fitted_rate((1 + 2 * t) * 0.8**t, first=10, power=1) == pytest.approx(0.8, rel=1e-3)
 
 
 @pytest.mark.parametrize("call, message", [
@@ -189,10 +189,10 @@ def test_fitted_rate_recovers_geometric_and_critical_sequences():
     (lambda: mm.spectrum_rate(0.1, 0.5, 2.0, 1.0), "mu <= L"),
     (lambda: mm.optimal(0.0, 1.0), "mu"),
     (lambda: mm.critical_beta(5.0, 1.0), "0 < lr \\* curvature < 4"),
-    (lambda: mm.fitted_rate([1.0]), "at least 2"),
-    (lambda: mm.fitted_rate([1.0, 0.0, 0.5]), "positive"),
-    (lambda: mm.fitted_rate([1.0, 0.5, 0.2], first=0, power=1), "first"),
-    (lambda: mm.fitted_rate([1.0, 0.5, 0.2], last=2.0), "last must be an integer at least first"),
+    (lambda: train.fitted_rate([1.0]), "at least 2"),
+    (lambda: train.fitted_rate([1.0, 0.0, 0.5]), "positive"),
+    (lambda: train.fitted_rate([1.0, 0.5, 0.2], first=0, power=1), "first"),
+    (lambda: train.fitted_rate([1.0, 0.5, 0.2], last=2.0), "last must be an integer at least first"),
     (lambda: mm.iteration_matrix([0.1, 0.2], 0.9, 1.0), "single numbers"),
     (lambda: mm.damping(0.1, np.array([0.5, 0.9]), 1.0), "single numbers"),
 ])

@@ -26,6 +26,17 @@ def test_minimize_history_shape_and_contents():
     assert h.steps_to(h.losses[20]) <= 20 and h.steps_to(-1.0) is None
 
 
+def test_history_distances_and_steps_to_shrink():
+    ls = landscapes.quadratic(kappa=4.0)
+    h = train.minimize(ls, optimizers.SGD(0.25), [2.0, 0.0], 30)  # the flat direction shrinks by 3/4
+    np.testing.assert_allclose(h.distances([0.0, 0.0]), 2.0 * 0.75 ** np.arange(31))
+    assert h.steps_to_shrink([0.0, 0.0], factor=0.1) == 9  # 0.75^8 = 0.100..., 0.75^9 = 0.075
+    assert h.steps_to_shrink([0.0, 0.0], factor=1e-9) is None
+    assert train.fitted_rate(h.distances([0.0, 0.0])) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="point has shape"):
+        h.distances([0.0, 0.0, 0.0])
+
+
 def test_minimize_resets_the_optimizer_between_runs():
     ls = landscapes.booth()
     opt = optimizers.SGD(0.02)

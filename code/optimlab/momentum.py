@@ -30,7 +30,7 @@ from .optimizers import Optimizer
 
 __all__ = ["AverageMomentum", "StepMomentum", "VelocityMomentum", "NesterovLookAhead", "lookahead_path",
            "iteration_matrix", "eigenvalues", "rate", "spectrum_rate", "damping",
-           "critical_beta", "optimal", "fitted_rate"]
+           "critical_beta", "optimal"]
 
 
 class _WithBeta(Optimizer):
@@ -273,30 +273,3 @@ def optimal(mu: float, L: float) -> tuple[float, float, float]:
     root = np.sqrt(L / mu)
     best_rate = (root - 1) / (root + 1)
     return float((2 / (np.sqrt(L) + np.sqrt(mu))) ** 2), float(best_rate**2), float(best_rate)
-
-
-def fitted_rate(distances, first: int = 1, last: int | None = None, power: int = 0) -> float:
-    """The per-step contraction r of a run whose distances to the minimum behave like ``t^power r^t``.
-
-    Chapter 6 measures rates with it (eq. ``eq-momentum-rate``): ``distances[t]`` is the distance
-    after step t (``distances[0]`` at the start); a least-squares line through
-    ``log(distances[t] / t^power)`` over the steps ``first`` to ``last - 1`` has slope ``log r``.
-    ``power=1`` removes the factor t of a double eigenvalue (critical damping), which would
-    otherwise make a finite window's fit too slow. The distances in the window must be positive,
-    at least two of them.
-    """
-    where = "fitted_rate"
-    distances = v.as_float_array(distances, "distances", where, min_ndim=1)
-    power = v.integer(power, "power", where, minimum=0)
-    first = v.integer(first, "first", where, minimum=0 if power == 0 else 1)
-    if last is not None:
-        last = v.integer(last, "last", where, minimum=first + 2, what="an integer at least first + 2, or None")
-    steps = np.arange(len(distances))[first:last]
-    window = distances[first:last]
-    if distances.ndim != 1 or len(window) < 2:
-        raise ValueError(f"{where}: need a 1-d window of at least 2 distances, got {len(window)} of "
-                         f"distances with shape {distances.shape}")
-    if np.any(window <= 0):
-        raise ValueError(f"{where}: the distances must be positive (a zero distance has no logarithm)")
-    slope = np.polyfit(steps, np.log(window) - power * np.log(steps), 1)[0]
-    return float(np.exp(slope))

@@ -18,7 +18,7 @@ from . import _validate as v
 from .data import minibatches
 from .losses import loss_and_grad_functions as losses_by_name
 
-__all__ = ["History", "minimize", "newton", "minimize_with_line_search", "fit", "average_iterates"]
+__all__ = ["History", "minimize", "newton", "minimize_with_line_search", "fit", "average_iterates", "fitted_rate"]
 
 
 @dataclass
@@ -74,6 +74,18 @@ class History:
     def steps_to(self, target: float) -> int | None:
         """The first step at which the loss is at most ``target``, or None if it never is."""
         hits = np.nonzero(self.losses <= target)[0]
+        return int(hits[0]) if len(hits) else None
+
+    def distances(self, point) -> np.ndarray:
+        """``||theta_t - point||`` for t = 0, ..., k: the distance of each iterate to ``point``."""
+        point = v.as_float_array(point, "point", "History.distances")
+        v.same_shape(point, self.thetas[0], "point", "theta", "History.distances")
+        return np.linalg.norm(self.thetas - point, axis=1)
+
+    def steps_to_shrink(self, point, factor: float = 1e-6) -> int | None:
+        """The first step t with ``||theta_t - point|| <= factor ||theta_0 - point||``, or None."""
+        distances = self.distances(point)
+        hits = np.nonzero(distances <= factor * distances[0])[0]
         return int(hits[0]) if len(hits) else None
 
     def __repr__(self) -> str:
@@ -333,3 +345,31 @@ def average_iterates(thetas, start: int = 0) -> np.ndarray:
     start = v.integer(start, "start", "average_iterates", minimum=0, maximum=last,
                       what=f"an integer index in [0, {last}] (there are {last + 1} iterates)")
     return path[start:].mean(axis=0)
+
+
+def fitted_rate(distances, first: int = 1, last: int | None = None, power: int = 0) -> float:
+    """The per-step contraction r of a run whose distances to the minimum behave like ``t^power r^t``.
+
+    Chapters 2 and 6 measure rates with it (eqs. ``eq-rate`` and ``eq-momentum-rate``), e.g. on
+    ``History.distances(minimum)``: ``distances[t]`` is the distance
+    after step t (``distances[0]`` at the start); a least-squares line through
+    ``log(distances[t] / t^power)`` over the steps ``first`` to ``last - 1`` has slope ``log r``.
+    ``power=1`` removes the factor t of a double eigenvalue (critical damping), which would
+    otherwise make a finite window's fit too slow. The distances in the window must be positive,
+    at least two of them.
+    """
+    where = "fitted_rate"
+    distances = v.as_float_array(distances, "distances", where, min_ndim=1)
+    power = v.integer(power, "power", where, minimum=0)
+    first = v.integer(first, "first", where, minimum=0 if power == 0 else 1)
+    if last is not None:
+        last = v.integer(last, "last", where, minimum=first + 2, what="an integer at least first + 2, or None")
+    steps = np.arange(len(distances))[first:last]
+    window = distances[first:last]
+    if distances.ndim != 1 or len(window) < 2:
+        raise ValueError(f"{where}: need a 1-d window of at least 2 distances, got {len(window)} of "
+                         f"distances with shape {distances.shape}")
+    if np.any(window <= 0):
+        raise ValueError(f"{where}: the distances must be positive (a zero distance has no logarithm)")
+    slope = np.polyfit(steps, np.log(window) - power * np.log(steps), 1)[0]
+    return float(np.exp(slope))
