@@ -375,3 +375,11 @@ def rate_map(ax, lrs, betas, rates, levels=None, colorbar: bool = True):
     ax.set(xlabel=r"learning rate $\alpha$", ylabel=r"momentum $\beta$")
     ax.grid(False)
     return filled
+
+
+# =========================================================================== Chapter 7
+# Chapter 7 helpers
+
+
+# =========================================================================== Chapter 8
+# Chapter 8 helpers

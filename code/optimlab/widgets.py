@@ -520,3 +520,11 @@ def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None
         "beta": _slider("momentum β", beta, 0.0, 0.99, 0.01),
     }
     return explore(draw, controls)
+
+
+# =========================================================================== Chapter 7
+# Chapter 7 explorers
+
+
+# =========================================================================== Chapter 8
+# Chapter 8 explorers

@@ -1,0 +1,171 @@
+"""optimlab.adaptive: effective rates, normalized gradients, Reddi et al.'s counterexample, Adam's moments."""
+
+import numpy as np
+import pytest
+from optimlab import adaptive
+from optimlab.optimizers import SGD, AdaGrad, Adam, RMSProp
+
+
+def gradients(steps=40, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.3, 1.0, size=(steps, d)) * (rng.random((steps, d)) < 0.7)
+
+
+@pytest.mark.parametrize("make", [lambda: AdaGrad(0.1), lambda: RMSProp(0.01, alpha=0.9)])
+def test_effective_lr_is_the_step_over_the_gradient(make):
+    opt, theta = make(), np.zeros(5)
+    for g in gradients():
+        new = opt.step(theta, g)
+        np.testing.assert_allclose(new - theta, -adaptive.effective_lr(opt) * g, rtol=1e-12, atol=1e-15)
+        theta = new
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_effective_lr_of_adam_multiplies_m_hat(amsgrad):
+    opt, theta = Adam(0.01, amsgrad=amsgrad), np.zeros(5)
+    for g in gradients():
+        new = opt.step(theta, g)
+        np.testing.assert_allclose(new - theta, -adaptive.effective_lr(opt) * opt.moments()[0],
+                                   rtol=1e-12, atol=1e-15)
+        theta = new
+
+
+def test_adagrad_rate_decays_like_one_over_root_t_for_a_constant_gradient():
+    opt = AdaGrad(1.0, eps=1e-12)
+    for _ in range(100):
+        opt.step(np.zeros(2), np.array([2.0, 0.5]))
+    np.testing.assert_allclose(adaptive.effective_lr(opt), 1 / (np.array([2.0, 0.5]) * np.sqrt(100)), rtol=1e-9)
+
+
+def test_effective_lr_refuses_other_optimizers_and_fresh_ones():
+    with pytest.raises(ValueError, match="AdaGrad, RMSProp or Adam"):
+        adaptive.effective_lr(SGD(0.1))
+    with pytest.raises(ValueError, match="no step"):
+        adaptive.effective_lr(Adam(0.1))
+    with pytest.raises(ValueError, match="no step"):
+        Adam(0.1).moments()
+
+
+def test_normalized_gradient_moves_by_the_sign():
+    opt = adaptive.NormalizedGradient(0.5)
+    step = opt.step(np.zeros(3), np.array([3.0, -2.0, 5.0]))
+    np.testing.assert_allclose(step, -0.5 * np.array([1.0, -1.0, 1.0]), rtol=1e-8)
+    assert opt.step(np.zeros(1), np.zeros(1))[0] == 0.0
+
+
+def test_normalized_gradient_is_rmsprop_without_memory():
+    a, b = adaptive.NormalizedGradient(0.1, eps=1e-6), RMSProp(0.1, alpha=0.0, eps=1e-6)
+    ta = tb = np.ones(5)
+    for g in gradients():
+        ta, tb = a.step(ta, g), b.step(tb, g)
+    np.testing.assert_array_equal(ta, tb)
+
+
+def test_normalized_gradient_cycles_instead_of_converging():
+    opt, theta = adaptive.NormalizedGradient(0.3), np.array([1.0])
+    thetas = []
+    for _ in range(50):
+        theta = opt.step(theta, 2 * theta)  # f = theta^2
+        thetas.append(abs(theta[0]))
+    assert min(thetas[10:]) > 0.05
+
+
+def test_normalized_gradient_validates():
+    with pytest.raises(ValueError, match="eps"):
+        adaptive.NormalizedGradient(0.1, eps=0.0)
+    with pytest.raises(ValueError, match="lr"):
+        adaptive.NormalizedGradient(-0.1)
+
+
+def test_counterexample_adam_goes_to_the_worst_point_and_amsgrad_to_the_best():
+    problem = adaptive.OnlineCounterexample(C=3.0)
+    adam = adaptive.run_online(problem, Adam(0.1, betas=problem.adam_betas()), 3000)
+    ams = adaptive.run_online(problem, Adam(0.1, betas=problem.adam_betas(), amsgrad=True), 3000)
+    assert adam.xs[-1] > 0.99 and ams.xs[-1] < -0.99
+    assert adam.average_regret[-1] > 0.6 > 5 * ams.average_regret[-1]  # at +1 the regret per step is 2(C - 2)/3
+    assert adam.xs.shape == (3001,) and adam.average_regret.shape == (3000,)
+
+
+def test_counterexample_regret_is_measured_against_the_best_fixed_point():
+    problem = adaptive.OnlineCounterexample(C=4.0)
+    run = adaptive.run_online(problem, SGD(0.0), 6, x0=1.0)  # stays at +1
+    # over two periods: sum of f_t(1) = 2 (C - 2) = 4, best fixed point -1 gives -4
+    assert run.average_regret[-1] == pytest.approx(8 / 6)
+    assert [problem.gradient(t) for t in range(1, 5)] == [4.0, -1.0, -1.0, 4.0]
+
+
+def test_run_online_restores_the_learning_rate_and_stays_in_bounds():
+    opt = SGD(5.0)
+    run = adaptive.run_online(adaptive.OnlineCounterexample(), opt, 30)
+    assert opt.lr == 5.0
+    assert np.all(np.abs(run.xs) <= 1.0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(steps=0), "steps"), (dict(x0=2.0), "x0"), (dict(x0=float("nan")), "x0"), (dict(x0="0"), "x0")])
+def test_run_online_validates(kwargs, message):
+    arguments = dict(problem=adaptive.OnlineCounterexample(), optimizer=SGD(0.1), steps=5) | kwargs
+    with pytest.raises(ValueError, match=message):
+        adaptive.run_online(**arguments)
+
+
+def test_counterexample_validates():
+    with pytest.raises(ValueError, match="exceed 2"):
+        adaptive.OnlineCounterexample(C=2.0)
+    with pytest.raises(ValueError, match="OnlineCounterexample"):
+        adaptive.run_online("problem", SGD(0.1), 5)
+
+
+def test_moment_bias_matches_a_monte_carlo_average():
+    rng = np.random.default_rng(1)
+    g = rng.normal(0.5, 2.0, size=(30, 20000))
+    paths = adaptive.moment_paths(g, betas=(0.9, 0.99))
+    t = np.arange(1, 31)
+    np.testing.assert_allclose(paths["m"].mean(axis=1), 0.5 * adaptive.moment_bias(0.9, t), atol=0.03)
+    np.testing.assert_allclose(paths["v"].mean(axis=1), 4.25 * adaptive.moment_bias(0.99, t), rtol=0.03)
+    np.testing.assert_allclose(paths["m_hat"].mean(axis=1), 0.5, atol=0.05)
+
+
+def test_moment_paths_are_adams_own_and_validate():
+    g = gradients(10, 3)
+    paths = adaptive.moment_paths(g)
+    opt = Adam(0.1)
+    for k, gk in enumerate(g):
+        opt.step(np.zeros(3), gk)
+        np.testing.assert_array_equal(paths["v"][k], opt.v)
+        np.testing.assert_array_equal(paths["m_hat"][k], opt.moments()[0])
+    raw = adaptive.moment_paths(g, bias_correction=False)
+    np.testing.assert_array_equal(raw["m_hat"], raw["m"])
+    with pytest.raises(ValueError, match="betas"):
+        adaptive.moment_paths(g, betas=(0.9,))
+    with pytest.raises(ValueError, match="at least one"):
+        adaptive.moment_paths(np.zeros((0, 2)))
+
+
+def test_moment_bias_validates():
+    assert adaptive.moment_bias(0.9, 1) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="from 1"):
+        adaptive.moment_bias(0.9, 0)
+    with pytest.raises(ValueError, match="from 1"):
+        adaptive.moment_bias(0.9, 1.5)
+    with pytest.raises(ValueError, match="beta"):
+        adaptive.moment_bias(1.0, 3)
+
+
+def test_efficient_adam_is_adam_with_a_rescaled_eps():
+    efficient, explicit = adaptive.EfficientAdam(0.01, eps=1e-3), Adam(0.01, eps=1e-3)
+    ta = tb = np.ones(5)
+    for t, g in enumerate(gradients(60), start=1):
+        explicit.eps = float(adaptive.explicit_eps(1e-3, 0.999, t))
+        ta, tb = efficient.step(ta, g), explicit.step(tb, g)
+        np.testing.assert_allclose(ta, tb, rtol=1e-12, atol=1e-15)
+    assert efficient.step_size() == pytest.approx(0.01 * np.sqrt(1 - 0.999**60) / (1 - 0.9**60))
+
+
+def test_efficient_adam_differs_from_adam_with_the_same_eps():
+    efficient, explicit = adaptive.EfficientAdam(0.01, eps=1e-3), Adam(0.01, eps=1e-3)
+    g = np.array([1e-3])
+    assert abs(efficient.step(np.zeros(1), g)[0] - explicit.step(np.zeros(1), g)[0]) > 1e-4
+    assert adaptive.explicit_eps(1e-8, 0.999, 1) == pytest.approx(1e-8 / np.sqrt(0.001))
+    with pytest.raises(ValueError, match="no step"):
+        adaptive.EfficientAdam(0.1).step_size()
