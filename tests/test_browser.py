@@ -88,19 +88,24 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def serve():
-    """A function that serves a site folder on localhost and returns its base URL."""
-    servers = []
+    """A function that serves a site folder on localhost and returns its base URL.
+
+    One server per folder, started on first use and shared by the tests that follow.
+    """
+    servers: dict[Path, http.server.ThreadingHTTPServer] = {}
 
     def start(folder: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
+        if folder not in servers:
+            handler = functools.partial(_QuietHandler, directory=str(folder))
+            servers[folder] = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=servers[folder].serve_forever, kwargs={"poll_interval": 0.05},
+                             daemon=True).start()
+        return f"http://127.0.0.1:{servers[folder].server_address[1]}/"
 
     yield start
-    for server in servers:
+    for server in servers.values():
         server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
