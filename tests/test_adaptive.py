@@ -169,3 +169,75 @@ def test_efficient_adam_differs_from_adam_with_the_same_eps():
     assert adaptive.explicit_eps(1e-8, 0.999, 1) == pytest.approx(1e-8 / np.sqrt(0.001))
     with pytest.raises(ValueError, match="no step"):
         adaptive.EfficientAdam(0.1).step_size()
+
+
+def test_run_online_follows_projected_descent_exactly():
+    problem = adaptive.OnlineCounterexample(C=3.0)
+    run = adaptive.run_online(problem, SGD(0.1), 4)
+    expected = [0.0]
+    for t in range(1, 5):
+        expected.append(float(np.clip(expected[-1] - 0.1 / np.sqrt(t) * problem.gradient(t), -1, 1)))
+    np.testing.assert_allclose(run.xs, expected, rtol=1e-15)
+    losses = np.cumsum([problem.loss(t, x) for t, x in zip(range(1, 5), expected[:-1], strict=True)])
+    best = np.array([-3.0, -2.0, -1.0, -4.0])  # min over x in [-1, 1] of the summed gradients times x
+    np.testing.assert_allclose(run.average_regret, (losses - best) / np.arange(1, 5), rtol=1e-12)
+
+
+def test_run_online_starts_the_optimizer_afresh():
+    problem, opt = adaptive.OnlineCounterexample(), Adam(0.1, betas=(0.0, 0.1))
+    first = adaptive.run_online(problem, opt, 50)
+    again = adaptive.run_online(problem, opt, 50)
+    np.testing.assert_array_equal(first.xs, again.xs)
+    with pytest.raises(ValueError, match="optimizer instance"):
+        adaptive.run_online(problem, Adam, 5)
+    with pytest.raises(ValueError, match="x0"):
+        adaptive.run_online(problem, opt, 5, x0=True)
+
+
+def test_counterexample_loss_validates_its_point():
+    problem = adaptive.OnlineCounterexample()
+    assert problem.loss(2, 0.5) == -0.5
+    for bad in (1.5, float("nan"), "a", [0.1, 0.2]):
+        with pytest.raises(ValueError, match="x"):
+            problem.loss(1, bad)
+    with pytest.raises(ValueError, match="1e6"):
+        adaptive.OnlineCounterexample(C=1e200)
+
+
+def test_moment_paths_v_hat_is_the_corrected_average():
+    g = gradients(12, 2)
+    paths = adaptive.moment_paths(g, betas=(0.8, 0.95))
+    np.testing.assert_allclose(paths["v_hat"], paths["v"] / adaptive.moment_bias(0.95, np.arange(1, 13))[:, None],
+                               rtol=1e-14)
+
+
+def test_effective_lr_of_efficient_adam_is_its_real_rate():
+    opt, theta = adaptive.EfficientAdam(0.01, eps=1e-3), np.zeros(5)
+    for g in gradients(10):
+        new = opt.step(theta, g)
+        np.testing.assert_allclose(new - theta, -adaptive.effective_lr(opt) * opt.moments()[0], rtol=1e-12)
+        theta = new
+    with pytest.raises(ValueError, match="no step"):
+        adaptive.effective_lr(AdaGrad(0.1))
+
+
+def test_moments_are_copies():
+    opt = Adam(0.1, bias_correction=False)
+    opt.step(np.zeros(2), np.ones(2))
+    m, v = opt.moments()
+    m[:] = 99.0
+    np.testing.assert_allclose(opt.m, 0.1, rtol=1e-15)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: adaptive.moment_bias(0.9, True), "moment_bias: t"),
+    (lambda: adaptive.moment_bias(0.9, [1, [2, 3]]), "moment_bias: t"),
+    (lambda: adaptive.explicit_eps(float("nan"), 0.999, 1), "explicit_eps: eps"),
+    (lambda: adaptive.explicit_eps(1e-8, 1.0, 1), "explicit_eps: beta2"),
+    (lambda: adaptive.explicit_eps(1e-8, 0.999, 0), "explicit_eps: t"),
+    (lambda: adaptive.moment_paths([[1.0], [1.0, 2.0]]), "moment_paths: gradients"),
+    (lambda: adaptive.moment_paths(np.ones((3, 2)), bias_correction=1), "moment_paths: bias_correction"),
+])
+def test_bad_input_is_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -14,11 +14,13 @@ import numpy as np
 
 def as_float_array(value, name: str, where: str, *, min_ndim: int = 0) -> np.ndarray:
     """Return ``value`` as a finite float64 array, or raise ``ValueError`` saying what is wrong."""
-    if value is None or np.iscomplexobj(value):
-        raise ValueError(f"{where}: {name} must be real numbers, got {type(value).__name__} {value!r:.60}")
     try:
+        if value is None or np.iscomplexobj(value):
+            raise ValueError(f"{where}: {name} must be real numbers, got {type(value).__name__} {value!r:.60}")
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
+        if str(error).startswith(where):
+            raise
         raise ValueError(f"{where}: {name} must be numeric, got {type(value).__name__} ({error})") from None
     if array.ndim < min_ndim:
         raise ValueError(f"{where}: {name} must have at least {min_ndim} dimension(s), got a scalar")

@@ -242,18 +242,19 @@ class Adam(Optimizer):
         return theta - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
-        """The pair ``(m_hat, v_hat)`` that the latest step divided (Chapter 8, eq. ``eq-bias-correction``).
+        """Copies of the moments ``(m_hat, v_hat)`` after the latest step (Chapter 8, eq. ``eq-bias-correction``).
 
-        ``m_hat = m_t / (1 - beta1^t)`` and ``v_hat = v_t / (1 - beta2^t)``; with
-        ``bias_correction=False``, ``m_t`` and ``v_t`` themselves; with ``amsgrad=True``, the
-        running maximum ``v_max`` stands in for ``v_t``. The stored buffers stay uncorrected.
+        ``m_hat = m_t / (1 - beta1^t)`` and ``v_hat = v_t / (1 - beta2^t)``, the pair the step
+        divides; with ``bias_correction=False``, ``m_t`` and ``v_t`` themselves; with
+        ``amsgrad=True``, the running maximum ``v_max`` stands in for ``v_t`` (and is corrected
+        the same way, as in torch). The stored buffers stay uncorrected.
         """
         if self.t == 0:
             raise ValueError(f"{type(self).__name__}.moments: no step taken yet, so there are no moments")
         beta1, beta2 = self.betas
         v = self.v_max if self.amsgrad else self.v
         if not self.bias_correction:
-            return self.m, v
+            return self.m.copy(), v.copy()
         return self.m / (1 - beta1**self.t), v / (1 - beta2**self.t)
 
 
