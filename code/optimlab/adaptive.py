@@ -228,3 +228,29 @@ def explicit_eps(eps, beta2, t) -> np.ndarray:
     """
     eps = check.positive_number(eps, "eps", "explicit_eps")
     return eps / np.sqrt(moment_bias(beta2, t))
+
+
+# Chapter 7 additions
+__all__ += ["EpsInsideAdam"]
+
+
+class EpsInsideAdam(Adam):
+    """Adam with eps *inside* the square root, as three of the book's sources write it (Chapter 7, eq. ``eq-adam``):
+
+        theta_t = theta_{t-1} - lr m_hat / sqrt(v_hat + eps)
+
+    The moments are :class:`optimlab.optimizers.Adam`'s. Torch and the book put eps outside,
+    ``sqrt(v_hat) + eps``. The two agree while ``v_hat`` is much larger than eps; for gradients
+    smaller than about ``sqrt(eps)`` the root no longer normalizes the step, which then shrinks
+    with the gradient (about ``lr / sqrt(eps)`` times ``m_hat``). Not an option of ``torch.optim``.
+    """
+
+    def __init__(self, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+        super().__init__(lr, betas, eps)
+
+    def _update(self, theta, g):
+        beta1, beta2 = self.betas
+        self.m = beta1 * self.m + (1 - beta1) * g
+        self.v = beta2 * self.v + (1 - beta2) * g**2
+        m_hat, v_hat = self.moments()
+        return theta - self.lr * m_hat / np.sqrt(v_hat + self.eps)
