@@ -8,6 +8,7 @@ what Chapters 7 and 8 need around them:
   (Chapter 7, eq. ``eq-effective-lr``);
 - :class:`NormalizedGradient`: the gradient divided by its own magnitude, which leaves its sign
   (Chapter 7, eq. ``eq-normalized``);
+- :class:`EpsInsideAdam`: Adam with eps inside the square root, as some sources write it (Chapter 7);
 - :class:`OnlineCounterexample` and :func:`run_online`: the convex online problem on which Adam
   does not converge (Reddi, Kale and Kumar 2018, Theorem 1; Chapter 7);
 - :func:`moment_bias` and :func:`moment_paths`: how far the zero-started moments fall short of
@@ -28,7 +29,7 @@ from . import _validate as check
 from .optimizers import AdaGrad, Adam, Optimizer, RMSProp, _betas, _flag
 
 __all__ = ["effective_lr", "NormalizedGradient", "OnlineCounterexample", "OnlineRun", "run_online",
-           "moment_bias", "moment_paths", "EfficientAdam", "explicit_eps"]
+           "moment_bias", "moment_paths", "EfficientAdam", "explicit_eps", "EpsInsideAdam"]
 
 
 def effective_lr(optimizer) -> np.ndarray:
@@ -39,8 +40,9 @@ def effective_lr(optimizer) -> np.ndarray:
     gives it: corrected unless ``bias_correction=False``, and from ``v_max`` with AMSGrad). This
     returns ``lr / (sqrt(s) + eps)``, the rate that multiplies the gradient (for AdaGrad and
     RMSProp; with weight decay, the gradient plus ``weight_decay * theta``) or ``m_hat`` (for
-    Adam) in each coordinate. For :class:`EfficientAdam` the eps is :func:`explicit_eps`'s. It
-    uses the optimizer's current ``lr``: the rate of the next step if the state did not change.
+    Adam) in each coordinate: ``lr / sqrt(s + eps)`` for :class:`EpsInsideAdam`, and with
+    :func:`explicit_eps`'s eps for :class:`EfficientAdam`. It uses the optimizer's current
+    ``lr``: the rate of the next step if the state did not change.
     """
     where = "effective_lr"
     if not isinstance(optimizer, (AdaGrad, RMSProp, Adam)):
@@ -55,6 +57,8 @@ def effective_lr(optimizer) -> np.ndarray:
     else:
         state = optimizer.moments()[1]
     eps = optimizer.eps
+    if isinstance(optimizer, EpsInsideAdam):
+        return optimizer.lr / np.sqrt(state + eps)
     if isinstance(optimizer, EfficientAdam):
         eps = explicit_eps(eps, optimizer.betas[1], optimizer.t)
     return optimizer.lr / (np.sqrt(state) + eps)
@@ -240,9 +244,7 @@ class EfficientAdam(Adam):
         return self.lr * np.sqrt(1 - beta2**self.t) / (1 - beta1**self.t)
 
     def _update(self, theta, g):
-        beta1, beta2 = self.betas
-        self.m = beta1 * self.m + (1 - beta1) * g
-        self.v = beta2 * self.v + (1 - beta2) * g**2
+        super()._update(theta, g)  # advances m_t and v_t; Adam's own step is not used
         return theta - self.step_size() * self.m / (np.sqrt(self.v) + self.eps)
 
 
@@ -256,3 +258,23 @@ def explicit_eps(eps, beta2, t) -> np.ndarray:
     """
     eps = check.positive_number(eps, "eps", "explicit_eps")
     return eps / np.sqrt(_bias(beta2, t, "explicit_eps", "beta2"))
+
+
+class EpsInsideAdam(Adam):
+    """Adam with eps *inside* the square root, as three of the book's sources write it (Chapter 7, eq. ``eq-adam``):
+
+        theta_t = theta_{t-1} - lr m_hat / sqrt(v_hat + eps)
+
+    The moments are :class:`optimlab.optimizers.Adam`'s. Torch and the book put eps outside,
+    ``sqrt(v_hat) + eps``. The two agree while ``v_hat`` is much larger than eps; for gradients
+    smaller than about ``sqrt(eps)`` the root no longer normalizes the step, which then shrinks
+    with the gradient (about ``lr / sqrt(eps)`` times ``m_hat``). Not an option of ``torch.optim``.
+    """
+
+    def __init__(self, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+        super().__init__(lr, betas, eps)
+
+    def _update(self, theta, g):
+        super()._update(theta, g)  # advances m_t and v_t; Adam's own step is not used
+        m_hat, v_hat = self.moments()
+        return theta - self.lr * m_hat / np.sqrt(v_hat + self.eps)

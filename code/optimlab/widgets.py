@@ -524,6 +524,81 @@ def momentum_explorer(landscape, lr: float = 0.02, beta: float = 0.9, start=None
 
 # =========================================================================== Chapter 7
 # Chapter 7 explorers
+__all__ += ["adaptive_explorer", "ADAPTIVE_EXPLORER_OPTIMIZERS"]
+
+#: The optimizers of the Chapter 7 explorer: a name and how to make it from a learning rate (the
+#: momentum methods with beta = 0.9, the adaptive ones with torch's defaults for everything else).
+ADAPTIVE_EXPLORER_OPTIMIZERS = {
+    "gradient descent": lambda lr: _optimizers().SGD(lr),
+    "momentum": lambda lr: _optimizers().Momentum(lr, 0.9),
+    "Nesterov": lambda lr: _optimizers().Nesterov(lr, 0.9),
+    "AdaGrad": lambda lr: _optimizers().AdaGrad(lr),
+    "RMSProp": lambda lr: _optimizers().RMSProp(lr),
+    "Adam": lambda lr: _optimizers().Adam(lr),
+}
+
+
+def _optimizers():
+    from . import optimizers
+
+    return optimizers
+
+
+def adaptive_explorer(landscapes: dict, optimizer: str = "Adam", lr: float = 0.1, landscape: str | None = None,
+                      steps: int = 300, log10_lr_range=(-4.0, 1.0), resolution: int = 120):
+    """Chapter 7 explorer: one optimizer, one learning rate, one landscape (eqs. ``eq-adagrad`` to ``eq-adam``).
+
+    ``landscapes`` maps names to landscapes (e.g. the chapter's long valley, Beale's function, the
+    saddle and Rosenbrock's function). Two menus pick the optimizer (the keys of
+    :data:`ADAPTIVE_EXPLORER_OPTIMIZERS`) and the landscape, a slider log10 of the learning rate
+    (within ``log10_lr_range``). Each redraw runs ``steps`` steps from the landscape's start.
+    Left: the path over the contours; right: the loss above the landscape's lowest minimum,
+    ``L(theta_t) - L*``, on a log axis. A run that overflows is marked as diverged.
+    """
+    from .train import minimize
+
+    where = "adaptive_explorer"
+    if not isinstance(landscapes, dict) or not landscapes:
+        raise ValueError(f"{where}: landscapes must be a non-empty dict of name -> landscape, got {landscapes!r}")
+    names = list(landscapes)
+    landscape = names[0] if landscape is None else landscape
+    if landscape not in landscapes:
+        raise ValueError(f"{where}: landscape must be one of {names}, got {landscape!r}")
+    if optimizer not in ADAPTIVE_EXPLORER_OPTIMIZERS:
+        raise ValueError(f"{where}: optimizer must be one of {list(ADAPTIVE_EXPLORER_OPTIMIZERS)}, got {optimizer!r}")
+    low, high = _lr_range(lr, log10_lr_range, where)
+    steps = v.integer(steps, "steps", where)
+    lowest = {}
+    for name, surface in landscapes.items():
+        surface.grid(resolution)  # computed once here; every redraw reuses it
+        lowest[name] = min(surface.f(point) for point in surface.minima)
+
+    def draw(optimizer, landscape, log10_lr):
+        rate = 10.0**log10_lr
+        surface = landscapes[landscape]
+        run = minimize(surface, ADAPTIVE_EXPLORER_OPTIMIZERS[optimizer](rate), surface.start, steps,
+                       label=optimizer)
+        fig, (left, right) = new_figure(ncols=2, width=TEXT_WIDTH, height=3.6,
+                                        gridspec_kw={"width_ratios": [1.25, 1]})
+        contour(left, surface, resolution=resolution)
+        trajectory(left, run, color=COLORS[1], markersize=2.0)
+        gap = np.minimum(run.losses - lowest[landscape], _LOSS_CAP)
+        state = ("diverged" if run.diverged else
+                 "diverging" if gap[-1] >= _LOSS_CAP else f"gap {gap[-1]:.2g}")
+        left.set_title(f"{optimizer}, α = {rate:.3g}: {state}", fontsize=SMALLEST_FONT_PT)
+        right.plot(np.arange(len(gap)), np.maximum(gap, 1e-16), color=COLORS[1])
+        right.set_yscale("log")
+        right.set(xlabel="step $t$", ylabel=r"$L(\theta_t) - L^*$")
+        return fig
+
+    controls = {
+        "optimizer": w.Dropdown(options=list(ADAPTIVE_EXPLORER_OPTIMIZERS), value=optimizer, description="optimizer",
+                                style={"description_width": "initial"}),
+        "landscape": w.Dropdown(options=names, value=landscape, description="landscape",
+                                style={"description_width": "initial"}),
+        "log10_lr": _slider("log₁₀ α", float(np.log10(lr)), low, high, 0.05),
+    }
+    return explore(draw, controls)
 
 
 # =========================================================================== Chapter 8
