@@ -571,12 +571,18 @@ def bias_correction_explorer(beta1: float = 0.9, beta2: float = 0.999, steps: in
             top.plot(t, raw, color=color, linewidth=1.2, linestyle="--", label=raw_label)
         for level in (mean, np.sqrt(mean**2 + sd**2)):
             top.axhline(level, color="0.3", linestyle=":", linewidth=1.2)
-        top.set(xscale="log", ylabel="moment")
-        top.legend(loc="upper left", ncols=2)
+        shown_values = np.concatenate([paths["m_hat"], np.sqrt(paths["v_hat"]), [0.0]])
+        low, high = shown_values.min(), shown_values.max()
+        top.set(xscale="log", ylabel="moment", ylim=(low - 0.1 * (high - low), high + 0.45 * (high - low)))
+        top.legend(loc="upper center", ncols=4)  # in the band left free above the curves
         ratio = moment_bias(beta1, t) / np.sqrt(moment_bias(beta2, t))
         bottom.plot(t, ratio, color=COLORS[2], label="without correction")
         bottom.axhline(1.0, color=COLORS[3], label="with correction")
         bottom.set(xscale="log", yscale="log", xlabel="step $t$", ylabel=r"step $/\, \alpha$")
+        low, high = min(ratio.min(), 1.0) / 1.5, max(ratio.max(), 1.0) * 1.5
+        ticks = [x for x in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if low <= x <= high]
+        bottom.set_yticks(ticks, labels=[f"{x:g}" for x in ticks])
+        bottom.minorticks_off()
         bottom.legend(loc="upper right")
         peak = int(np.argmax(ratio))
         top.set_title(f"β₁ = {beta1:.2f}, β₂ = {beta2:.4g}: uncorrected steps {ratio[0]:.3g} α "
