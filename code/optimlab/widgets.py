@@ -603,3 +603,69 @@ def adaptive_explorer(landscapes: dict, optimizer: str = "Adam", lr: float = 0.1
 
 # =========================================================================== Chapter 8
 # Chapter 8 explorers
+__all__ += ["bias_correction_explorer"]
+
+
+def bias_correction_explorer(beta1: float = 0.9, beta2: float = 0.999, steps: int = 1000, mean: float = 0.5,
+                             sd: float = 1.0, seed: int = 0):
+    """Chapter 8 explorer: Adam's moments with and without bias correction (``eq-moment-bias``, ``eq-bias-correction``).
+
+    Sliders set beta1 (0 to 0.99) and log10(1 - beta2) (-4 to -1, so beta2 from 0.9 to 0.9999).
+    Top: the moments of :func:`optimlab.adaptive.moment_paths` along ``steps`` seeded gradients
+    drawn from a normal distribution with the given ``mean`` and ``sd``: m_t and sqrt(v_t)
+    (dashed) and their corrected versions (solid), with E[g] and sqrt(E[g^2]) as dotted lines.
+    Bottom: the step of uncorrected Adam in units of alpha for a constant gradient,
+    ``(1 - beta1^t) / sqrt(1 - beta2^t)`` (eps neglected), against corrected Adam's 1. The title
+    gives the first uncorrected step and the largest.
+    """
+    from .adaptive import moment_bias, moment_paths
+
+    where = "bias_correction_explorer"
+    beta1 = v.unit_interval(beta1, "beta1", where)
+    if beta1 > 0.99:
+        raise ValueError(f"{where}: beta1 must lie in [0, 0.99] (the slider's range), got {beta1!r}")
+    beta2 = v.unit_interval(beta2, "beta2", where)
+    if not 0.9 <= beta2 <= 0.9999:
+        raise ValueError(f"{where}: beta2 must lie in [0.9, 0.9999] (the slider's range), got {beta2!r}")
+    steps = v.integer(steps, "steps", where, minimum=2)
+    sd = v.positive_number(sd, "sd", where)
+    if isinstance(mean, bool) or not isinstance(mean, (int, float)) or not np.isfinite(mean):
+        raise ValueError(f"{where}: mean must be a finite number, got {mean!r}")
+    gradients = np.random.default_rng(seed).normal(mean, sd, size=steps)
+    t = np.arange(1, steps + 1)
+
+    def draw(beta1, log10_one_minus_beta2):
+        beta2 = 1.0 - 10.0**log10_one_minus_beta2
+        paths = moment_paths(gradients, (beta1, beta2))
+        fig, (top, bottom) = new_figure(nrows=2, width=TEXT_WIDTH, height=5.6, sharex=True)
+        for color, raw, corrected, label in ((COLORS[0], paths["m"], paths["m_hat"], "m"),
+                                             (COLORS[1], np.sqrt(paths["v"]), np.sqrt(paths["v_hat"]), "v")):
+            shown = r"$\hat m_t$" if label == "m" else r"$\sqrt{\hat v_t}$"
+            raw_label = r"$m_t$" if label == "m" else r"$\sqrt{v_t}$"
+            top.plot(t, corrected, color=color, linewidth=1.2, label=shown)
+            top.plot(t, raw, color=color, linewidth=1.2, linestyle="--", label=raw_label)
+        for level in (mean, np.sqrt(mean**2 + sd**2)):
+            top.axhline(level, color="0.3", linestyle=":", linewidth=1.2)
+        shown_values = np.concatenate([paths["m_hat"], np.sqrt(paths["v_hat"]), [0.0]])
+        low, high = shown_values.min(), shown_values.max()
+        top.set(xscale="log", ylabel="moment", ylim=(low - 0.1 * (high - low), high + 0.45 * (high - low)))
+        top.legend(loc="upper center", ncols=4)  # in the band left free above the curves
+        ratio = moment_bias(beta1, t) / np.sqrt(moment_bias(beta2, t))
+        bottom.plot(t, ratio, color=COLORS[2], label="without correction")
+        bottom.axhline(1.0, color=COLORS[3], label="with correction")
+        bottom.set(xscale="log", yscale="log", xlabel="step $t$", ylabel=r"step $/\, \alpha$")
+        low, high = min(ratio.min(), 1.0) / 1.5, max(ratio.max(), 1.0) * 1.5
+        ticks = [x for x in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if low <= x <= high]
+        bottom.set_yticks(ticks, labels=[f"{x:g}" for x in ticks])
+        bottom.minorticks_off()
+        bottom.legend(loc="upper right")
+        peak = int(np.argmax(ratio))
+        top.set_title(f"β₁ = {beta1:.2f}, β₂ = {beta2:.4g}: uncorrected steps {ratio[0]:.3g} α "
+                      f"at t = 1, {ratio[peak]:.3g} α at t = {peak + 1}", fontsize=SMALLEST_FONT_PT)
+        return fig
+
+    controls = {
+        "beta1": _slider("β₁", beta1, 0.0, 0.99, 0.01),
+        "log10_one_minus_beta2": _slider("log₁₀(1 − β₂)", float(np.log10(1 - beta2)), -4.0, -1.0, 0.05),
+    }
+    return explore(draw, controls)

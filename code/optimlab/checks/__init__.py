@@ -9,6 +9,7 @@ checks from ``optimlab.checks`` directly: ``from optimlab.checks import check_lo
 """
 
 from ._common import CheckFailed
+from .adam import check_adam_step
 from .adaptive import check_rmsprop_step
 from .backprop import check_layer_backward, layer_backward_reference
 from .gradient_descent import check_gradient_descent, check_line_mse_grad
@@ -19,4 +20,5 @@ from .sgd import check_sgd_epochs
 
 __all__ = ["CheckFailed", "check_bce_with_logits", "check_log_softmax", "check_gradient_descent",
            "check_line_mse_grad", "check_layer_backward", "layer_backward_reference", "check_bracket_rule",
-           "check_sgd_epochs", "check_momentum_step", "check_rmsprop_step"]
+           "check_sgd_epochs", "check_momentum_step", "check_rmsprop_step",
+           "check_adam_step"]
