@@ -140,3 +140,19 @@ def test_code_readers_see_fits_the_column(path):
         long += [f"{line}  ({len(line)} > {limit})" for line in "".join(cell["source"]).splitlines()
                  if len(line) > limit]
     assert not long, f"{path.name}: {len(long)} code lines too long for their box:\n" + "\n".join(long)
+
+
+def equation_labels(path: Path) -> set[str]:
+    """The labels of a chapter's display equations: ``$$ ... $$ (eq-name)`` and ``:label: eq-name``."""
+    text = "".join("".join(cell["source"]) for cell in json.loads(path.read_text())["cells"])
+    return set(re.findall(r"\$\$\s*\((eq-[\w-]+)\)", text)) | set(re.findall(r":label:\s*(eq-[\w-]+)", text))
+
+
+def test_equations_the_package_cites_exist():
+    """A docstring citing ``eq-name`` points at a labelled equation of some chapter."""
+    labels = set().union(*(equation_labels(path) for path in CHAPTERS))
+    cited = {(module.relative_to(ROOT).as_posix(), label)
+             for module in sorted((ROOT / "code" / "optimlab").rglob("*.py"))
+             for label in re.findall(r"``(eq-[\w-]+)``", module.read_text())}
+    missing = sorted(f"{module}: {label}" for module, label in cited if label not in labels)
+    assert cited and not missing, f"docstrings cite equations no chapter defines: {missing}"
