@@ -188,14 +188,16 @@ _PLAYER_ICONS = {
 
 def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, alt: str = "",
                   width: float = TEXT_WIDTH, height: float = 3.8, dpi: int = DPI,
-                  labels=(r"$\theta_1$", r"$\theta_2$"), decorate=None):
+                  labels=(r"$\theta_1$", r"$\theta_2$"), decorate=None, legend_loc: str = "best"):
     """An animation of the optimizers' paths on the landscape, as HTML that plays on the website.
 
     Uses matplotlib's ``to_jshtml``: the frames are embedded images with play/pause controls, so
     the animation needs no kernel. ``alt`` describes the animation for screen readers. Keep
     ``frames`` and ``dpi`` modest: every frame is stored in the page. ``labels`` are the axis
     labels, as in :func:`contour`. ``decorate(ax)``, if given, draws what every frame shares
-    (a marker for a local minimum, say) on the axes once, before the paths.
+    (a marker for a local minimum, say) on the axes once, before the paths. ``legend_loc`` is
+    matplotlib's legend location; "best" is judged before any path is drawn, so name a corner
+    when the paths would run under the legend.
     """
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
@@ -211,8 +213,10 @@ def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, a
              for c, h in zip(COLORS, histories, strict=False)]
     for c, p in zip(COLORS, paths, strict=False):
         ax.plot(*p[0], "o", markerfacecolor="white", markeredgecolor=c, markersize=8)
-    ax.legend(loc="best", frameon=True, facecolor="white", framealpha=0.85)
-    title = ax.set_title("")
+    ax.legend(loc=legend_loc, frameon=True, facecolor="white", framealpha=0.85)
+    title = ax.set_title(f"step {longest - 1}")
+    fig.canvas.draw()  # lay the figure out once, with the longest title, and keep that layout:
+    fig.set_layout_engine("none")  # re-running the layout engine for every frame triples the time
 
     def show(k):
         for line, p in zip(lines, paths, strict=True):
