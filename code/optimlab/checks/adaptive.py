@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import CheckFailed, _invoke, _passed
+from ._common import CheckFailed, _diagnosis, _invoke, _passed, _results, _run_alongside, _same
 
 __all__ = ["check_rmsprop_step"]
 
@@ -52,25 +52,8 @@ _MISTAKES = {
 }
 
 
-def _same(got, want) -> bool:
-    """Equal up to float32 rounding (an answer computed in float32 is right too)."""
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=2e-6, atol=1e-9, equal_nan=True))
-
-
-def _pair(result, name: str):
-    """The student's ``(theta, v)`` as two float arrays, or a CheckFailed that says what came back."""
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        if isinstance(result, np.ndarray) and result.ndim >= 2 and len(result) == 2:
-            raise CheckFailed(f"{name} returned one stacked array of shape {result.shape}: return the two arrays "
-                              "as a pair, `return theta_new, v_new`.")
-        if isinstance(result, np.ndarray) or np.isscalar(result):
-            raise CheckFailed(f"{name} returned only one array: return the new parameters AND the new average, "
-                              "`return theta_new, v_new` (the next step needs v_t).")
-        raise CheckFailed(f"{name} must return a pair (theta_new, v_new), got {type(result).__name__}")
-    try:
-        return tuple(np.asarray(part, dtype=np.float64) for part in result)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{name} must return two arrays of numbers (theta_new, v_new)") from None
+# what the student returns, and why all of it is needed
+_RESULTS = (("theta_new", "v_new"), "the next step needs v_t")
 
 
 def check_rmsprop_step(fn) -> None:
@@ -102,24 +85,17 @@ def check_rmsprop_step(fn) -> None:
                 raise CheckFailed(f"{where} your function changed the caller's {label} in place (-=, *= or +=): "
                                   "compute new arrays, v_new = alpha * v + (1 - alpha) * grad**2 and "
                                   "theta_new = theta - lr * grad / (np.sqrt(v_new) + eps).")
-        got_theta, got_v = _pair(result, name)
+        got_theta, got_v = _results(result, name, *_RESULTS)
         want_theta, want_v = _right(theta, g, v, lr, alpha, eps)
         if _same(got_theta, want_theta) and _same(got_v, want_v):
             continue
         if _same(got_theta, want_v) and _same(got_v, want_theta):
             raise CheckFailed(f"{where} the pair is swapped: return (theta_new, v_new), parameters first.")
         with np.errstate(invalid="ignore", divide="ignore"):
-            wrongs = {mistake: wrong(theta, g, v, lr, alpha, eps) for mistake, (wrong, _) in _MISTAKES.items()}
-        for mistake, (wrong_theta, wrong_v) in wrongs.items():  # the step and the average both as in a mistake
-            if _same(got_theta, wrong_theta) and _same(got_v, wrong_v) and not (
-                    _same(wrong_theta, want_theta) and _same(wrong_v, want_v)):
-                raise CheckFailed(f"{where} {_MISTAKES[mistake][1]}")
-        for mistake, (wrong_theta, _) in wrongs.items():
-            if _same(got_theta, wrong_theta) and not _same(wrong_theta, want_theta):
-                raise CheckFailed(f"{where} {_MISTAKES[mistake][1]}")
-        for mistake, (_, wrong_v) in wrongs.items():
-            if _same(got_v, wrong_v) and not _same(wrong_v, want_v):
-                raise CheckFailed(f"{where} {_MISTAKES[mistake][1]}")
+            wrongs = {message: wrong(theta, g, v, lr, alpha, eps) for wrong, message in _MISTAKES.values()}
+        mistake = _diagnosis((got_theta, got_v), (want_theta, want_v), wrongs)
+        if mistake:
+            raise CheckFailed(f"{where} {mistake}")
         if _same(got_theta, want_theta):
             raise CheckFailed(f"{where} theta_new is right but v_new is not: return the new average "
                               f"v_t = alpha v_{{t-1}} + (1 - alpha) g_t^2 = {want_v.tolist()}, got {got_v.tolist()}.")
@@ -128,13 +104,11 @@ def check_rmsprop_step(fn) -> None:
     # a run: the average handed back must be the one the next step uses
     from ..optimizers import RMSProp
 
-    H = np.array([[3.0, 1.0], [1.0, 2.0]])
-    theta, v = np.array([1.0, -1.0]), np.zeros(2)
-    reference, expected = RMSProp(0.01, 0.9, 1e-8), np.array([1.0, -1.0])
-    for step in range(1, 41):
-        theta, v = _pair(_invoke(fn, theta, H @ theta, v, 0.01, 0.9, 1e-8), name)
-        expected = reference.step(expected, H @ expected)
-        if not _same(theta, expected):
-            raise CheckFailed(f"in a 40-step run on a quadratic, step {step} differs from RMSProp's: "
-                              f"expected {expected.tolist()}, got {theta.tolist()}.")
+    state = {"v": np.zeros(2)}
+
+    def student_step(t, theta, grad):
+        theta, state["v"] = _results(_invoke(fn, theta, grad, state["v"], 0.01, 0.9, 1e-8), name, *_RESULTS)
+        return theta
+
+    _run_alongside(student_step, RMSProp(0.01, 0.9, 1e-8), 40, "RMSProp")
     _passed("check_rmsprop_step", len(cases) + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import CheckFailed, _invoke, _passed
+from ._common import CheckFailed, _diagnosis, _invoke, _passed, _results, _run_alongside, _same
 
 __all__ = ["check_momentum_step"]
 
@@ -49,25 +49,8 @@ _MISTAKES = {
 }
 
 
-def _same(got, want) -> bool:
-    """Equal up to float32 rounding (an answer computed in float32 is right too)."""
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=1e-6, atol=1e-9))
-
-
-def _pair(result, name: str):
-    """The student's ``(theta, b)`` as two float arrays, or a CheckFailed that says what came back."""
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        if isinstance(result, np.ndarray) and result.ndim >= 2 and len(result) == 2:
-            raise CheckFailed(f"{name} returned one stacked array of shape {result.shape}: return the two arrays "
-                              "as a pair, `return theta_new, b_new`, not np.array([theta_new, b_new]).")
-        if isinstance(result, np.ndarray) or np.isscalar(result):
-            raise CheckFailed(f"{name} returned only one array: return both the new parameters and the new "
-                              "buffer, `return theta_new, b_new` (the next step needs b_t).")
-        raise CheckFailed(f"{name} must return a pair (theta_new, b_new), got {type(result).__name__}")
-    try:
-        return tuple(np.asarray(part, dtype=np.float64) for part in result)
-    except (TypeError, ValueError):
-        raise CheckFailed(f"{name} must return two arrays of numbers (theta_new, b_new)") from None
+# what the student returns, and why all of it is needed
+_RESULTS = (("theta_new", "b_new"), "the next step needs b_t")
 
 
 def check_momentum_step(fn) -> None:
@@ -96,33 +79,29 @@ def check_momentum_step(fn) -> None:
             if not np.array_equal(given, original):
                 raise CheckFailed(f"{where} your function changed the caller's {label} in place (-=, *= or +=): "
                                   "compute new arrays, b_new = beta * b + grad and theta_new = theta - lr * b_new.")
-        got_theta, got_b = _pair(result, name)
+        got_theta, got_b = _results(result, name, *_RESULTS)
         want_theta, want_b = _right(theta, b, g, lr, beta)
         if _same(got_theta, want_theta) and _same(got_b, want_b):
             continue
         if _same(got_theta, want_b) and _same(got_b, want_theta) and not _same(want_b, want_theta):
             raise CheckFailed(f"{where} the pair is swapped: return (theta_new, b_new), parameters first.")
-        wrongs = {mistake: wrong(theta, b, g, lr, beta) for mistake, (wrong, _) in _MISTAKES.items()}
-        for mistake, (wrong_theta, _) in wrongs.items():  # a wrong step first, then a wrong buffer
-            if _same(got_theta, wrong_theta) and not _same(wrong_theta, want_theta):
-                raise CheckFailed(f"{where} {_MISTAKES[mistake][1]}")
-        for mistake, (_, wrong_b) in wrongs.items():
-            if _same(got_b, wrong_b) and not _same(wrong_b, want_b):
-                raise CheckFailed(f"{where} {_MISTAKES[mistake][1]}")
+        wrongs = {message: wrong(theta, b, g, lr, beta) for wrong, message in _MISTAKES.values()}
+        mistake = _diagnosis((got_theta, got_b), (want_theta, want_b), wrongs)
+        if mistake:
+            raise CheckFailed(f"{where} {mistake}")
         if _same(got_theta, want_theta):
             raise CheckFailed(f"{where} theta_new is right but b_new is not: return the new buffer "
                               f"b_t = beta b_{{t-1}} + g_t = {want_b.tolist()}, got {got_b.tolist()}.")
         raise CheckFailed(f"{where} expected theta_new = {want_theta.tolist()} and b_new = {want_b.tolist()}, "
                           f"got {got_theta.tolist()} and {got_b.tolist()}.")
     # a run: the buffer handed back must be the one the next step uses
-    H = np.array([[3.0, 1.0], [1.0, 2.0]])
-    theta, b = np.array([1.0, -1.0]), np.zeros(2)
     from ..optimizers import Momentum
-    reference, expected = Momentum(0.1, 0.8), np.array([1.0, -1.0])
-    for step in range(1, 41):
-        theta, b = _pair(_invoke(fn, theta, b, H @ theta, 0.1, 0.8), name)
-        expected = reference.step(expected, H @ expected)
-        if not _same(theta, expected):
-            raise CheckFailed(f"in a 40-step run on a quadratic, step {step} differs from heavy ball's: "
-                              f"expected {expected.tolist()}, got {theta.tolist()}.")
+
+    state = {"b": np.zeros(2)}
+
+    def student_step(t, theta, grad):
+        theta, state["b"] = _results(_invoke(fn, theta, state["b"], grad, 0.1, 0.8), name, *_RESULTS)
+        return theta
+
+    _run_alongside(student_step, Momentum(0.1, 0.8), 40, "heavy ball")
     _passed("check_momentum_step", len(cases) + 1)
