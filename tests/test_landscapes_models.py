@@ -261,3 +261,21 @@ def test_models_do_not_change_their_params_when_evaluated_elsewhere():
 def test_model_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_scaled_landscape_multiplies_loss_gradient_and_hessian():
+    base = landscapes.rosenbrock()
+    small = landscapes.scaled(base, 1e-4)
+    point = np.array([0.3, -0.2])
+    assert small.f(point) == pytest.approx(1e-4 * base.f(point), rel=1e-15)
+    np.testing.assert_allclose(small.grad(point), 1e-4 * base.grad(point), rtol=1e-15)
+    np.testing.assert_allclose(small.hessian(point), 1e-4 * base.hessian(point), rtol=1e-15)
+    np.testing.assert_array_equal(small.start, base.start)
+    assert small.minima[0].tolist() == base.minima[0].tolist()
+    quad = landscapes.scaled(landscapes.quadratic(10), 2.0)
+    assert (quad.smoothness, quad.strong_convexity) == (20.0, 2.0)
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="scaled"):
+            landscapes.scaled(base, bad)
+    with pytest.raises(ValueError, match="Landscape"):
+        landscapes.scaled("rosenbrock", 2.0)

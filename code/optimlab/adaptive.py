@@ -261,11 +261,12 @@ def explicit_eps(eps, beta2, t) -> np.ndarray:
 
 
 class EpsInsideAdam(Adam):
-    """Adam with eps *inside* the square root, as three of the book's sources write it (Chapter 7, eq. ``eq-adam``):
+    """Adam with eps *inside* the square root, as two of the book's sources write it (Chapter 7, eq. ``eq-adam``):
 
         theta_t = theta_{t-1} - lr m_hat / sqrt(v_hat + eps)
 
-    The moments are :class:`optimlab.optimizers.Adam`'s. Torch and the book put eps outside,
+    The gradient-descent course and NPFL114 write Adam so (and the MI-SZI talk writes AdaGrad so,
+    but Adam with eps outside). The moments are :class:`optimlab.optimizers.Adam`'s. Torch and the book put eps outside,
     ``sqrt(v_hat) + eps``. The two agree while ``v_hat`` is much larger than eps; for gradients
     smaller than about ``sqrt(eps)`` the root no longer normalizes the step, which then shrinks
     with the gradient (about ``lr / sqrt(eps)`` times ``m_hat``). Not an option of ``torch.optim``.

@@ -28,6 +28,7 @@ __all__ = [
     "booth",
     "logistic_regression",
     "from_model",
+    "scaled",
 ]
 
 
@@ -333,3 +334,28 @@ def from_model(model, loss: str, data, *, minima=(), start=None, bounds=((-1, 1)
     start = model.params if start is None else start
     return Landscape(name or f"{loss} of {type(model).__name__}", f, grad, None, minima=minima,
                      start=start, bounds=bounds)
+
+
+def scaled(landscape: Landscape, c: float) -> Landscape:
+    """``landscape`` with its loss, and so its gradients and Hessian, multiplied by ``c > 0`` (Chapters 7, 8).
+
+    The minima, saddles, start and bounds stay where they are, and so do the iterates of any
+    method that is invariant to the loss's scale; gradient descent's are not (its steps scale
+    with c), and neither are Adam's once the gradients approach eps, which is what Chapters 7
+    and 8 use it to show.
+    """
+    if not isinstance(landscape, Landscape):
+        raise ValueError(f"scaled: needs a Landscape, got {type(landscape).__name__}")
+    c = v.positive_number(c, "c (the scale)", "scaled")
+    hessian = None if landscape._hessian is None else (lambda *xy: c * np.asarray(landscape._hessian(*xy)))
+
+    def grad(*xy):
+        return tuple(c * np.asarray(part) for part in landscape._grad(*xy))
+
+    def scale(value):
+        return None if value is None else c * value
+
+    return Landscape(f"{c:g} x {landscape.name}", lambda *xy: c * landscape._f(*xy), grad, hessian,
+                     minima=landscape.minima, start=landscape.start, bounds=landscape.bounds,
+                     saddles=landscape.saddles, smoothness=scale(landscape.smoothness),
+                     strong_convexity=scale(landscape.strong_convexity))
