@@ -24,7 +24,8 @@ def _right(theta, g, m, v, t, lr, betas, eps):
 
 
 def _adam(theta, g, m, v, t, lr, betas, eps, *, power="t", power_m=None, power_v=None, m_factor=True,
-          v_factor=True, square=True, root=True, eps_at="outside", correct_m=True, correct_v=True, v_corrected_with_beta1=False,
+          v_factor=True, square=True, root=True, eps_at="outside", correct_m=True, correct_v=True,
+          v_corrected_with_beta1=False,
           step_size="lr", numerator="m_hat", v_max=False, sign=-1.0, swap=False, fixed_betas=False,
           m_root=False, hat_m=False, hat_v=False, moments_swapped=False):
     """Adam's step with some things changed: the computations behind the likely mistakes.
@@ -34,8 +35,8 @@ def _adam(theta, g, m, v, t, lr, betas, eps, *, power="t", power_m=None, power_v
     moment alone; ``m_root`` divides m_t by sqrt(1 - beta1^t); ``eps_at`` is "outside",
     "inside", "both", "squared" (eps**2 inside), "fixed" (1e-8 whatever eps is), "efficient"
     (alpha_t and the raw moments, eq-efficient-adam) or "before correction" (v_t + eps corrected
-    as a whole: the efficient form with eps inside); ``step_size`` is "lr", "none" or "alpha_t" (the efficient form's rate,
-    used with the corrected moments).
+    as a whole: the efficient form with eps inside); ``step_size`` is "lr", "none" or "alpha_t"
+    (the efficient form's rate, used with the corrected moments).
     """
     beta1, beta2 = (0.9, 0.999) if fixed_betas else betas
     beta1, beta2 = (beta2, beta1) if swap else (beta1, beta2)
