@@ -606,6 +606,19 @@ def adaptive_explorer(landscapes: dict, optimizer: str = "Adam", lr: float = 0.1
 __all__ += ["bias_correction_explorer"]
 
 
+def _log_ticks(low: float, high: float) -> list[float]:
+    """Ticks 1, 2, 5 times powers of ten that cover ``low`` to ``high``: those between them and one on
+    either side (only powers of ten where that would make more than 6)."""
+    def cover(candidates):
+        below = [x for x in candidates if x <= low * (1 + 1e-9)]
+        above = [x for x in candidates if x >= high * (1 - 1e-9)]
+        return sorted({below[-1], *(x for x in candidates if low < x < high), above[0]})
+
+    decades = range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
+    ticks = cover([k * 10.0**d for d in decades for k in (1, 2, 5)])
+    return ticks if len(ticks) <= 6 else cover([10.0**d for d in decades])
+
+
 def bias_correction_explorer(beta1: float = 0.9, beta2: float = 0.999, steps: int = 1000, mean: float = 0.5,
                              sd: float = 1.0, seed: int = 0):
     """Chapter 8 explorer: Adam's moments with and without bias correction (``eq-moment-bias``, ``eq-bias-correction``).
@@ -615,8 +628,9 @@ def bias_correction_explorer(beta1: float = 0.9, beta2: float = 0.999, steps: in
     drawn from a normal distribution with the given ``mean`` and ``sd``: m_t and sqrt(v_t)
     (dashed) and their corrected versions (solid), with E[g] and sqrt(E[g^2]) as dotted lines.
     Bottom: the step of uncorrected Adam in units of alpha for a constant gradient,
-    ``(1 - beta1^t) / sqrt(1 - beta2^t)`` (eps neglected), against corrected Adam's 1. The title
-    gives the first uncorrected step and the largest.
+    ``(1 - beta1^t) / sqrt(1 - beta2^t)`` (eps neglected, orange), against corrected Adam's 1
+    (dotted), with ticks chosen from the data. The title gives the first uncorrected step and,
+    where it comes later, the largest.
     """
     from .adaptive import moment_bias, moment_paths
 
@@ -651,17 +665,20 @@ def bias_correction_explorer(beta1: float = 0.9, beta2: float = 0.999, steps: in
         top.set(xscale="log", ylabel="moment", ylim=(low - 0.1 * (high - low), high + 0.45 * (high - low)))
         top.legend(loc="upper center", ncols=4)  # in the band left free above the curves
         ratio = moment_bias(beta1, t) / np.sqrt(moment_bias(beta2, t))
-        bottom.plot(t, ratio, color=COLORS[2], label="without correction")
-        bottom.axhline(1.0, color=COLORS[3], label="with correction")
+        bottom.plot(t, ratio, color=COLORS[1], label="without correction")  # orange, as in fig-early-steps
+        bottom.axhline(1.0, color="0.3", linestyle=":", linewidth=1.2, label="with correction")
         bottom.set(xscale="log", yscale="log", xlabel="step $t$", ylabel=r"step $/\, \alpha$")
-        low, high = min(ratio.min(), 1.0) / 1.5, max(ratio.max(), 1.0) * 1.5
-        ticks = [x for x in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if low <= x <= high]
+        ticks = _log_ticks(min(ratio.min(), 1.0), max(ratio.max(), 1.0))
         bottom.set_yticks(ticks, labels=[f"{x:g}" for x in ticks])
         bottom.minorticks_off()
-        bottom.legend(loc="upper right")
+        low, high = ticks[0] / 1.2, ticks[-1] * 1.2
+        bottom.set_ylim(low, high * (high / low) ** 0.5)  # a band above the data for the legend
+        bottom.legend(loc="upper center", ncols=2)
         peak = int(np.argmax(ratio))
-        top.set_title(f"β₁ = {beta1:.2f}, β₂ = {beta2:.4g}: uncorrected steps {ratio[0]:.3g} α "
-                      f"at t = 1, {ratio[peak]:.3g} α at t = {peak + 1}", fontsize=SMALLEST_FONT_PT)
+        largest = (f", largest {ratio[peak]:.3g} α (t = {peak + 1})" if peak > 0
+                   else " (the largest)")
+        top.set_title(f"β₁ = {beta1:.2f}, β₂ = {beta2:.4g}: uncorrected step {ratio[0]:.3g} α "
+                      f"at t = 1{largest}", fontsize=SMALLEST_FONT_PT)
         return fig
 
     controls = {
