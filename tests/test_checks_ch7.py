@@ -99,6 +99,44 @@ def drifting(theta, grad, v, lr, alpha, eps):
     return theta_new + 1e-3, v_new
 
 
+def lr_alpha_swapped(theta, grad, v, lr, alpha, eps):
+    v_new = lr * v + (1 - lr) * grad**2
+    return theta - alpha * grad / (np.sqrt(v_new) + eps), v_new
+
+
+def alpha_as_rate(theta, grad, v, lr, alpha, eps):
+    v_new = alpha * v + (1 - alpha) * grad**2
+    return theta - alpha * grad / (np.sqrt(v_new) + eps), v_new
+
+
+def bias_corrected(theta, grad, v, lr, alpha, eps):
+    v_new = alpha * v + (1 - alpha) * grad**2
+    return theta - lr * grad / (np.sqrt(v_new / (1 - alpha)) + eps), v_new
+
+
+def no_eps(theta, grad, v, lr, alpha, eps):
+    v_new = alpha * v + (1 - alpha) * grad**2
+    return theta - lr * grad / np.sqrt(v_new), v_new
+
+
+def precedence(theta, grad, v, lr, alpha, eps):
+    v_new = alpha * v + (1 - alpha) * grad**2
+    return theta - lr * grad / np.sqrt(v_new) + eps, v_new
+
+
+def sign_step(theta, grad, v, lr, alpha, eps):
+    return theta - lr * np.sign(grad), alpha * v + (1 - alpha) * grad**2
+
+
+def by_abs_gradient(theta, grad, v, lr, alpha, eps):
+    return theta - lr * grad / (np.abs(grad) + eps), alpha * v + (1 - alpha) * grad**2
+
+
+def one_average(theta, grad, v, lr, alpha, eps):
+    v_new = alpha * v + (1 - alpha) * np.mean(grad**2)
+    return theta - lr * grad / (np.sqrt(v_new) + eps), v_new
+
+
 @pytest.mark.parametrize("fn", [rmsprop_step, as_list, in_float32])
 def test_right_answers_pass(fn, capsys):
     check_rmsprop_step(fn)
@@ -122,6 +160,14 @@ MISTAKES = [
     (not_implemented, "not implemented yet"),
     (wrong_average_returned, "v_new is not"),
     (drifting, "expected theta_new"),
+    (lr_alpha_swapped, "lr and alpha have swapped roles"),
+    (alpha_as_rate, "scaled by alpha \\(here 0.9\\)"),
+    (bias_corrected, "Adam's bias correction"),
+    (no_eps, "eps is missing"),
+    (precedence, "eps is added to theta"),
+    (sign_step, "lr \\* sign\\(g\\)"),
+    (by_abs_gradient, "divide by \\|g\\| \\+ eps"),
+    (one_average, "over the coordinates"),
 ]
 
 
@@ -151,3 +197,13 @@ def test_an_average_that_is_not_carried_over_fails_in_the_run():
 
     with pytest.raises(CheckFailed, match="40-step run"):
         check_rmsprop_step(forgets_between_calls)
+
+
+def test_swapped_weights_names_the_cases_alpha():
+    with pytest.raises(CheckFailed, match=r"eps = 0.01: alpha and 1 - alpha are swapped: alpha \(here 0.9\)"):
+        check_rmsprop_step(swapped_weights)
+
+
+def test_the_generic_message_gives_the_inputs():
+    with pytest.raises(CheckFailed, match=r"for theta = \[1.0, -2.0\], grad = \[0.3, -0.7\], v = \[0.04, 0.25\]"):
+        check_rmsprop_step(drifting)

@@ -28,27 +28,57 @@ def _average(v, g, alpha):
 _MISTAKES = {
     "eps inside": (lambda th, g, v, lr, a, e: (th - lr * g / np.sqrt(_average(v, g, a) + e), _average(v, g, a)),
                    "eps sits inside your square root, sqrt(v + eps): torch and the book add it outside, "
-                   "theta_t = theta_{t-1} - lr * g / (sqrt(v_t) + eps)."),
+                   "theta_t = theta_{{t-1}} - lr * g / (sqrt(v_t) + eps)."),
     "sum": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt(v + g**2) + e), v + g**2),
             "you add up the squared gradients, v + g^2: that is AdaGrad's sum G_t. RMSProp keeps a moving "
-            "average, v_t = alpha v_{t-1} + (1 - alpha) g_t^2."),
+            "average, v_t = alpha v_{{t-1}} + (1 - alpha) g_t^2."),
     "swapped weights": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt((1 - a) * v + a * g**2) + e),
                                                     (1 - a) * v + a * g**2),
-                        "alpha and 1 - alpha are swapped: alpha (about 0.99) weighs the OLD average, "
-                        "v_t = alpha v_{t-1} + (1 - alpha) g_t^2."),
+                        "alpha and 1 - alpha are swapped: alpha (here {alpha}) weighs the OLD average, "
+                        "v_t = alpha v_{{t-1}} + (1 - alpha) g_t^2."),
     "no 1 - alpha": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt(a * v + g**2) + e), a * v + g**2),
-                     "the new squared gradient needs the weight (1 - alpha): v_t = alpha v_{t-1} + (1 - alpha) g_t^2, "
+                     "the new squared gradient needs the weight (1 - alpha): "
+                     "v_t = alpha v_{{t-1}} + (1 - alpha) g_t^2, "
                      "so that v_t is an average, not a sum that grows to 1/(1 - alpha) times it."),
     "no root": (lambda th, g, v, lr, a, e: (th - lr * g / (_average(v, g, a) + e), _average(v, g, a)),
                 "you divide by v_t itself: divide by its square root, the root mean square of the gradient, "
                 "lr * g / (sqrt(v_t) + eps)."),
     "no square": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt(a * v + (1 - a) * g) + e),
                                               a * v + (1 - a) * g),
-                  "your average holds the gradient, not its square: v_t = alpha v_{t-1} + (1 - alpha) * g_t**2."),
+                  "your average holds the gradient, not its square: v_t = alpha v_{{t-1}} + (1 - alpha) * g_t**2."),
     "sign": (lambda th, g, v, lr, a, e: (th + lr * g / (np.sqrt(_average(v, g, a)) + e), _average(v, g, a)),
-             "your step goes uphill: theta_t = theta_{t-1} MINUS lr * g / (sqrt(v_t) + eps)."),
+             "your step goes uphill: theta_t = theta_{{t-1}} MINUS lr * g / (sqrt(v_t) + eps)."),
     "old average": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt(v) + e), _average(v, g, a)),
-                    "you step with the old average v_{t-1}: update v first, then divide by sqrt(v_t) + eps."),
+                    "you step with the old average v_{{t-1}}: update v first, then divide by sqrt(v_t) + eps."),
+    "lr and alpha swapped": (lambda th, g, v, lr, a, e: (th - a * g / (np.sqrt(_average(v, g, lr)) + e),
+                                                        _average(v, g, lr)),
+                             "lr and alpha have swapped roles: lr (here {lr}) is the learning rate that "
+                             "multiplies the step, alpha (here {alpha}) the decay of the average, "
+                             "v_t = alpha v_{{t-1}} + (1 - alpha) g_t^2."),
+    "alpha as the rate": (lambda th, g, v, lr, a, e: (th - a * g / (np.sqrt(_average(v, g, a)) + e),
+                                                     _average(v, g, a)),
+                          "your step is scaled by alpha (here {alpha}), the decay of the average: the learning "
+                          "rate is lr (here {lr}), theta_t = theta_{{t-1}} - lr * g / (sqrt(v_t) + eps)."),
+    "bias correction": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt(_average(v, g, a) / (1 - a)) + e),
+                                                   _average(v, g, a)),
+                        "you divide v_t by 1 - alpha, as Adam's bias correction does: RMSProp has no bias "
+                        "correction, theta_t = theta_{{t-1}} - lr * g / (sqrt(v_t) + eps) with v_t itself."),
+    "no eps": (lambda th, g, v, lr, a, e: (th - lr * g / np.sqrt(_average(v, g, a)), _average(v, g, a)),
+               "eps is missing (here eps = {eps}): add it to the root, lr * g / (sqrt(v_t) + eps); it keeps the "
+               "division finite where v_t is 0."),
+    "precedence": (lambda th, g, v, lr, a, e: (th - lr * g / np.sqrt(_average(v, g, a)) + e, _average(v, g, a)),
+                   "eps is added to theta, not to the root: `theta - lr * grad / np.sqrt(v_new) + eps` divides "
+                   "first; write the denominator in parentheses, lr * grad / (np.sqrt(v_new) + eps)."),
+    "sign step": (lambda th, g, v, lr, a, e: (th - lr * np.sign(g), _average(v, g, a)),
+                  "your step is lr * sign(g), the normalized gradient (RMSProp without memory): divide by "
+                  "the root of the average, lr * g / (sqrt(v_t) + eps), not by |g|."),
+    "divide by |g|": (lambda th, g, v, lr, a, e: (th - lr * g / (np.abs(g) + e), _average(v, g, a)),
+                      "you divide by |g| + eps, the current gradient's size: divide by the root of the "
+                      "average of the squares, sqrt(v_t) + eps, which remembers earlier gradients."),
+    "one average": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt(a * v + (1 - a) * np.mean(g**2)) + e),
+                                               a * v + (1 - a) * np.mean(g**2)),
+                    "you average the squares over the coordinates (np.mean): each coordinate keeps its own "
+                    "average, v_t = alpha v_{{t-1}} + (1 - alpha) g_t**2, elementwise."),
 }
 
 
@@ -92,15 +122,17 @@ def check_rmsprop_step(fn) -> None:
         if _same(got_theta, want_v) and _same(got_v, want_theta):
             raise CheckFailed(f"{where} the pair is swapped: return (theta_new, v_new), parameters first.")
         with np.errstate(invalid="ignore", divide="ignore"):
-            wrongs = {message: wrong(theta, g, v, lr, alpha, eps) for wrong, message in _MISTAKES.values()}
+            wrongs = {message.format(lr=lr, alpha=alpha, eps=eps): wrong(theta, g, v, lr, alpha, eps)
+                      for wrong, message in _MISTAKES.values()}
         mistake = _diagnosis((got_theta, got_v), (want_theta, want_v), wrongs)
         if mistake:
             raise CheckFailed(f"{where} {mistake}")
         if _same(got_theta, want_theta):
             raise CheckFailed(f"{where} theta_new is right but v_new is not: return the new average "
                               f"v_t = alpha v_{{t-1}} + (1 - alpha) g_t^2 = {want_v.tolist()}, got {got_v.tolist()}.")
-        raise CheckFailed(f"{where} expected theta_new = {want_theta.tolist()} and v_new = {want_v.tolist()}, "
-                          f"got {got_theta.tolist()} and {got_v.tolist()}.")
+        raise CheckFailed(f"for theta = {theta.tolist()}, grad = {g.tolist()}, v = {v.tolist()}, lr = {lr}, "
+                          f"alpha = {alpha}, eps = {eps}: expected theta_new = {want_theta.tolist()} and "
+                          f"v_new = {want_v.tolist()}, got {got_theta.tolist()} and {got_v.tolist()}.")
     # a run: the average handed back must be the one the next step uses
     from ..optimizers import RMSProp
 
