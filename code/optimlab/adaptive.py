@@ -35,12 +35,12 @@ __all__ = ["effective_lr", "NormalizedGradient", "OnlineCounterexample", "Online
 def effective_lr(optimizer) -> np.ndarray:
     """Per-coordinate learning rates of an adaptive optimizer after its latest step (Chapter 7, ``eq-effective-lr``).
 
-    Each method's step is ``lr * direction / (sqrt(s) + eps)``, elementwise, for a state ``s``:
+    Each method's step is ``lr * direction / (sqrt(q) + eps)``, elementwise, for a state ``q``:
     AdaGrad's sum ``G_t``, RMSProp's average ``v_t``, Adam's ``v_hat`` (as :meth:`Adam.moments`
     gives it: corrected unless ``bias_correction=False``, and from ``v_max`` with AMSGrad). This
-    returns ``lr / (sqrt(s) + eps)``, the rate that multiplies the gradient (for AdaGrad and
+    returns ``lr / (sqrt(q) + eps)``, the rate that multiplies the gradient (for AdaGrad and
     RMSProp; with weight decay, the gradient plus ``weight_decay * theta``) or ``m_hat`` (for
-    Adam) in each coordinate: ``lr / sqrt(s + eps)`` for :class:`EpsInsideAdam`, and with
+    Adam) in each coordinate: ``lr / sqrt(q + eps)`` for :class:`EpsInsideAdam`, and with
     :func:`explicit_eps`'s eps for :class:`EfficientAdam`. It uses the optimizer's current
     ``lr``: the rate of the next step if the state did not change.
     """
