@@ -387,3 +387,6 @@ def rate_map(ax, lrs, betas, rates, levels=None, colorbar: bool = True):
 
 # =========================================================================== Chapter 8
 # Chapter 8 helpers
+
+
+# Chapter 9 helpers

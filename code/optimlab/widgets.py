@@ -686,3 +686,58 @@ def bias_correction_explorer(beta1: float = 0.9, beta2: float = 0.999, steps: in
         "log10_one_minus_beta2": _slider("log₁₀(1 − β₂)", float(np.log10(1 - beta2)), -4.0, -1.0, 0.05),
     }
     return explore(draw, controls)
+
+
+# =========================================================================== Chapter 9
+# Chapter 9 explorers
+TRAINING_EXPLORER_WIDTHS = (8, 32, 128, 512)
+
+
+def training_explorer(optimizer: str = "Adam", lr: float = 1e-2, width: int = 32, epochs: int = 20,
+                      train_size: int | None = None, seed: int = 0):
+    """Chapter 9 explorer: train the digits MLP with an optimizer, learning rate and width of your choice.
+
+    Controls: the optimizer (one of :data:`optimlab.gpu.OPTIMIZERS`), log10 of the learning rate
+    (-4 to 0) and the hidden width (one of :data:`TRAINING_EXPLORER_WIDTHS`). Each change trains a
+    fresh one-hidden-layer MLP (:func:`optimlab.gpu.mlp`, seeded) for ``epochs`` epochs on the CPU
+    with :func:`optimlab.gpu.train`, and draws the train (solid) and validation (dashed) loss per
+    epoch; the title gives the final validation accuracy and the epoch with the lowest validation
+    loss. ``train_size`` keeps only that many training examples (fewer make overfitting visible).
+    """
+    from . import gpu
+
+    where = "training_explorer"
+    if optimizer not in gpu.OPTIMIZERS:
+        raise ValueError(f"{where}: optimizer must be one of {', '.join(gpu.OPTIMIZERS)}, got {optimizer!r}")
+    lr = v.positive_number(lr, "lr", where)
+    if not 1e-4 <= lr <= 1.0:
+        raise ValueError(f"{where}: lr must lie in [1e-4, 1] (the slider's range), got {lr!r}")
+    if width not in TRAINING_EXPLORER_WIDTHS:
+        raise ValueError(f"{where}: width must be one of {TRAINING_EXPLORER_WIDTHS}, got {width!r}")
+    epochs = v.integer(epochs, "epochs", where, minimum=1)
+    train_data, validation_data = gpu.digits(seed=seed, train_size=train_size)
+
+    def draw(optimizer, log10_lr, width):
+        model = gpu.mlp(width, seed=seed)
+        chosen = gpu.make_optimizer(optimizer, model.parameters(), lr=10.0**log10_lr)
+        curves = gpu.train(model, chosen, train_data, validation_data, epochs=epochs, seed=seed, progress=False)
+        fig, ax = new_figure(width=TEXT_WIDTH, height=3.6)
+        shown = np.arange(len(curves.train_loss))
+        ax.plot(shown, curves.train_loss, color=COLORS[0], label="train")
+        ax.plot(shown, curves.validation_loss, color=COLORS[1], linestyle="--", label="validation")
+        ax.set(xlabel="epoch", ylabel="cross-entropy", yscale="log")
+        ax.legend(loc="upper right")
+        if curves.diverged:
+            outcome = f"diverged in epoch {len(curves.train_loss)}"
+        else:
+            outcome = (f"validation accuracy {curves.validation_accuracy[-1]:.1%}, "
+                       f"lowest validation loss at epoch {curves.best_epoch()}")
+        ax.set_title(f"{optimizer}, α = {10.0**log10_lr:.2g}, width {width}: {outcome}", fontsize=SMALLEST_FONT_PT)
+        return fig
+
+    controls = {
+        "optimizer": w.Dropdown(options=list(gpu.OPTIMIZERS), value=optimizer, description="optimizer"),
+        "log10_lr": _slider("log₁₀ α", float(np.log10(lr)), -4.0, 0.0, 0.25),
+        "width": w.Dropdown(options=list(TRAINING_EXPLORER_WIDTHS), value=width, description="width"),
+    }
+    return explore(draw, controls)

@@ -17,8 +17,9 @@ from .line_search import check_bracket_rule
 from .losses import check_bce_with_logits, check_log_softmax
 from .momentum import check_momentum_step
 from .sgd import check_sgd_epochs
+from .torch_optimizer import check_torch_rmsprop
 
 __all__ = ["CheckFailed", "check_bce_with_logits", "check_log_softmax", "check_gradient_descent",
            "check_line_mse_grad", "check_layer_backward", "layer_backward_reference", "check_bracket_rule",
            "check_sgd_epochs", "check_momentum_step", "check_rmsprop_step",
-           "check_adam_step"]
+           "check_adam_step", "check_torch_rmsprop"]
