@@ -2,6 +2,7 @@
 
 import copy
 import functools
+import math
 import re
 import subprocess
 import sys
@@ -195,6 +196,7 @@ def test_a_diverging_run_stops_cleanly():
     curves = gpu.train(model, gpu.SGD(model.parameters(), lr=1e30), train, validation, epochs=5, progress=False)
     assert curves.diverged
     assert len(curves.train_loss) < 6
+    assert all(math.isfinite(x) for x in curves.train_loss + curves.validation_loss)
 
 
 def test_bandwidth_measurements_are_positive_and_tabulated():

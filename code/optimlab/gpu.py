@@ -362,8 +362,9 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, train_data: Split,
     ``optimizer.step()``. The batches of each epoch come from a seeded random permutation. After
     each epoch the train and validation loss and accuracy are recorded, with the time spent
     training so far (evaluation not counted); a
-    tqdm progress bar shows the epochs unless ``progress=False``. A non-finite loss stops the run
-    and sets ``diverged``.
+    tqdm progress bar shows the epochs unless ``progress=False``. A non-finite loss in an epoch
+    stops the run at the end of that epoch and sets ``diverged``; the curves keep only finite
+    values.
     """
     from tqdm.auto import tqdm
 
@@ -379,24 +380,32 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, train_data: Split,
     for _ in bar:
         start = time.perf_counter()
         order = torch.randperm(len(train_data), generator=generator).to(device)
+        finite = torch.ones((), dtype=torch.bool, device=device)
         for batch in order.split(batch_size):
             optimizer.zero_grad()
             loss = F.cross_entropy(model(train_data.x[batch]), train_data.y[batch])
-            if not torch.isfinite(loss):
-                curves.diverged = True
-                bar.close()
-                return curves
             loss.backward()
             optimizer.step()
+            finite &= torch.isfinite(loss)  # kept on the device: asking every step would wait for the GPU
         synchronize(device)
         training_seconds += time.perf_counter() - start
+        if not finite.item():
+            curves.diverged = True
+            break
         _record(curves, model, train_data, validation_data, training_seconds)
         bar.set_postfix(train_loss=f"{curves.train_loss[-1]:.3f}", val_loss=f"{curves.validation_loss[-1]:.3f}")
         if not math.isfinite(curves.train_loss[-1]):
             curves.diverged = True
+            _drop_last(curves)
             break
     bar.close()
     return curves
+
+
+def _drop_last(curves: Curves) -> None:
+    for values in (curves.train_loss, curves.train_accuracy, curves.validation_loss, curves.validation_accuracy,
+                   curves.seconds):
+        values.pop()
 
 
 def _record(curves: Curves, model, train_data, validation_data, seconds: float) -> None:
