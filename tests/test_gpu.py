@@ -232,3 +232,19 @@ def test_module_needs_only_numpy_torch_sklearn_and_tqdm():
     help_text = subprocess.run([sys.executable, "-m", "optimlab.gpu", "--help"], capture_output=True, text=True,
                                check=True, env={"PYTHONPATH": str(ROOT / "code"), "PATH": "/usr/bin:/bin"}).stdout
     assert "--quick" in help_text
+
+
+def test_seconds_per_call_is_the_median_and_validates_repeats():
+    calls = []
+    clock = iter([0.0, 1.0, 1.0, 4.0, 4.0, 6.0])  # three timed calls lasting 1, 3 and 2 seconds
+
+    def run():
+        calls.append(1)
+
+    import unittest.mock as mock
+    with mock.patch.object(gpu.time, "perf_counter", side_effect=lambda: next(clock)):
+        assert gpu.seconds_per_call(run, torch.device("cpu"), repeats=3) == 2.0
+    assert len(calls) == 5  # two warm-up calls, then three timed ones
+    with pytest.raises(ValueError, match="repeats must be a positive integer"):
+        gpu.seconds_per_call(run, torch.device("cpu"), repeats=0)
+    assert gpu.describe_device("cpu").endswith(("1 thread", "threads"))

@@ -11,7 +11,7 @@ The book's only torch module. It holds
   handwritten digits (:func:`digits`), with a progress bar, returning train and validation curves;
 * the measurements of what limits an optimizer step (:func:`copy_bandwidth`,
   :func:`adam_bandwidth`, :func:`bandwidth_table`) and of training speed
-  (:func:`epoch_time`), which ``python -m optimlab.gpu [--quick]`` prints as tables.
+  (:func:`epoch_time`; both timed by :func:`seconds_per_call`), which ``python -m optimlab.gpu [--quick]`` prints as tables.
 
 It needs only numpy, torch, scikit-learn and tqdm, so that ``PYTHONPATH=code python -m
 optimlab.gpu`` runs where the package is not installed.
@@ -68,7 +68,8 @@ def describe_device(device: torch.device | str) -> str:
         return f"cuda: {properties.name}, {properties.total_memory / 2**30:.0f} GiB"
     if device.type == "mps":
         return f"mps: Apple GPU ({platform.machine()})"
-    return f"cpu: {_cpu_name()}, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"cpu: {_cpu_name()}, {threads} thread{'s' if threads != 1 else ''}"
 
 
 def _cpu_name() -> str:
@@ -436,8 +437,14 @@ def epoch_time(width: int, device: torch.device | str, epochs: int = 2, batch_si
 
 
 # --------------------------------------------------------------------------- what limits an optimizer step
-def _seconds_per_call(run: Callable[[], None], device: torch.device, repeats: int) -> float:
-    """The median time of ``repeats`` calls of ``run`` (after two warm-up calls), waiting for the device."""
+def seconds_per_call(run: Callable[[], None], device: torch.device, repeats: int) -> float:
+    """The median time in seconds of ``repeats`` calls of ``run``, after two warm-up calls.
+
+    The clock is read only after the device has finished (:func:`synchronize`), since a GPU runs
+    the work it is given asynchronously; the median resists the odd slow call on a busy machine.
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"seconds_per_call: repeats must be a positive integer, got {repeats!r}")
     for _ in range(2):
         run()
     synchronize(device)
@@ -455,7 +462,7 @@ def copy_bandwidth(n: int, device: torch.device | str, repeats: int = 10) -> flo
     device = torch.device(device)
     source = torch.rand(n, device=device)
     target = torch.empty_like(source)
-    seconds = _seconds_per_call(lambda: target.copy_(source), device, repeats)
+    seconds = seconds_per_call(lambda: target.copy_(source), device, repeats)
     return COPY_BYTES_PER_ELEMENT * n / seconds / 1e9
 
 
@@ -481,7 +488,7 @@ def adam_bandwidth(make: Callable, n: int, device: torch.device | str, repeats: 
     parameter = torch.zeros(n, device=device, requires_grad=True)
     parameter.grad = torch.rand(n, device=device)
     optimizer = make([parameter])
-    seconds = _seconds_per_call(optimizer.step, device, repeats)
+    seconds = seconds_per_call(optimizer.step, device, repeats)
     return ADAM_BYTES_PER_PARAMETER * n / seconds / 1e9
 
 
