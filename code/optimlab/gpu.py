@@ -10,8 +10,9 @@ The book's only torch module. It holds
 * the training loop (:func:`train`: zero_grad, forward, loss, backward, step) on scikit-learn's
   handwritten digits (:func:`digits`), with a progress bar, returning train and validation curves;
 * the measurements of what limits an optimizer step (:func:`copy_bandwidth`,
-  :func:`adam_bandwidth`, :func:`bandwidth_table`) and of training speed
-  (:func:`epoch_time`; both timed by :func:`seconds_per_call`), which ``python -m optimlab.gpu [--quick]`` prints as tables.
+  :func:`adam_bandwidth`, :func:`bandwidth_table`) and of training speed (:func:`epoch_time`),
+  all timed by :func:`seconds_per_call` or like it, which ``python -m optimlab.gpu [--quick]``
+  prints as tables.
 
 It needs only numpy, torch, scikit-learn and tqdm, so that ``PYTHONPATH=code python -m
 optimlab.gpu`` runs where the package is not installed.
