@@ -151,18 +151,22 @@ def test_pick_device_follows_cuda_then_mps_then_cpu():
 
 
 def test_digits_split_is_seeded_disjoint_and_scaled():
-    train, validation = gpu.digits(validation_fraction=0.25, seed=3)
-    assert len(train) + len(validation) == 1797 and len(validation) == 449
+    train, validation, test = gpu.digits(seed=3)
+    assert (len(train), len(validation), len(test)) == (1348, 224, 225)
     assert train.x.dtype == torch.float32 and 0 <= train.x.min() and train.x.max() == 1.0
     rows = {tuple(r) for r in train.x.tolist()}
-    again, _ = gpu.digits(validation_fraction=0.25, seed=3)
-    assert torch.equal(again.x, train.x)
-    other, _ = gpu.digits(validation_fraction=0.25, seed=4)
-    assert not torch.equal(other.y, train.y)
-    assert sum(tuple(r) in rows for r in validation.x.tolist()) < 5  # only duplicate images may coincide
-    small, _ = gpu.digits(train_size=100)
-    assert len(small) == 100
-    for bad, message in (({"validation_fraction": 1.0}, "validation_fraction"), ({"train_size": 0}, "train_size")):
+    held_out = {tuple(r) for r in validation.x.tolist()}
+    again = gpu.digits(seed=3)
+    assert torch.equal(again.train.x, train.x) and torch.equal(again.test.y, test.y)
+    assert not torch.equal(gpu.digits(seed=4).train.y, train.y)
+    # only the few duplicate images of the data set may appear in two sets
+    assert sum(tuple(r) in rows for r in validation.x.tolist()) < 5
+    assert sum(tuple(r) in rows or tuple(r) in held_out for r in test.x.tolist()) < 5
+    small = gpu.digits(seed=3, train_size=100)
+    assert len(small.train) == 100 and torch.equal(small.train.x, train.x[:100])
+    assert torch.equal(small.validation.x, validation.x) and torch.equal(small.test.x, test.x)
+    for bad, message in (({"held_out_fraction": 1.0}, "held_out_fraction"), ({"train_size": 0}, "train_size"),
+                         ({"held_out_fraction": 1e-4}, "leaves no validation")):
         with pytest.raises(ValueError, match=message):
             gpu.digits(**bad)
 
@@ -176,7 +180,7 @@ def test_mlp_is_seeded_and_validated():
 
 
 def test_training_lowers_both_losses_and_is_reproducible():
-    train, validation = gpu.digits(seed=0)
+    train, validation, _ = gpu.digits(seed=0)
 
     def run():
         model = gpu.mlp(32, seed=0)
@@ -191,7 +195,7 @@ def test_training_lowers_both_losses_and_is_reproducible():
 
 
 def test_a_diverging_run_stops_cleanly():
-    train, validation = gpu.digits(seed=0)
+    train, validation, _ = gpu.digits(seed=0)
     model = gpu.mlp(32, seed=0)
     curves = gpu.train(model, gpu.SGD(model.parameters(), lr=1e30), train, validation, epochs=5, progress=False)
     assert curves.diverged

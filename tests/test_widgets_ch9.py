@@ -23,7 +23,7 @@ def test_training_explorer_draws_the_default_and_redraws():
     assert default.axes[0].get_title().startswith("Adam, α = 0.01, width 32: validation accuracy")
     # the explorer draws what gpu.train returns for the same settings
     model = gpu.mlp(32, seed=0)
-    t, val = gpu.digits(seed=0)
+    t, val, _ = gpu.digits(seed=0)
     curves = gpu.train(model, gpu.Adam(model.parameters(), lr=1e-2), t, val, epochs=3, progress=False)
     assert list(validation.get_ydata()) == curves.validation_loss
     # a tiny rate barely moves in three epochs

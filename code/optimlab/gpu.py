@@ -8,7 +8,8 @@ The book's only torch module. It holds
   subclasses, :class:`SGD`, :class:`Momentum`, :class:`Adam` and :class:`AdamW`, with tensor
   arithmetic only (the tests prove them equal to ``torch.optim`` step for step);
 * the training loop (:func:`train`: zero_grad, forward, loss, backward, step) on scikit-learn's
-  handwritten digits (:func:`digits`), with a progress bar, returning train and validation curves;
+  handwritten digits (:func:`digits`, split into training, validation and test sets), with a
+  progress bar, returning train and validation curves;
 * the measurements of what limits an optimizer step (:func:`copy_bandwidth`,
   :func:`adam_bandwidth`, :func:`bandwidth_table`) and of training speed (:func:`epoch_time`),
   all timed by :func:`seconds_per_call` or like it, which ``python -m optimlab.gpu [--quick]``
@@ -28,6 +29,7 @@ import platform
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -287,22 +289,37 @@ class Split:
         return len(self.y)
 
 
-def digits(validation_fraction: float = 0.25, seed: int = 0, device: torch.device | str = "cpu",
-           train_size: int | None = None) -> tuple[Split, Split]:
+class Digits(NamedTuple):
+    """The digits split three ways (Chapter 9): fit on ``train``, choose on ``validation``, and
+    look at ``test`` once, after every choice is made."""
+
+    train: Split
+    validation: Split
+    test: Split
+
+
+def digits(seed: int = 0, device: torch.device | str = "cpu", train_size: int | None = None,
+           held_out_fraction: float = 0.25) -> Digits:
     """Scikit-learn's 1797 handwritten digits (8 x 8 pixels, bundled, no download), split at random.
 
-    Pixels are scaled from 0..16 to 0..1. ``train_size`` keeps only the first examples of the
-    shuffled training part (to make overfitting easy to see). Returns (train, validation) as float32
-    tensors on ``device``.
+    A seeded permutation sets ``held_out_fraction`` of the examples aside (a quarter: 449) and
+    halves them into a validation set (224) and a test set (225); the rest (1348) is for
+    training. Pixels are scaled from 0..16 to 0..1. ``train_size`` keeps only the first examples
+    of the training part (to make overfitting easy to see); the other two sets do not change with
+    it. Returns the three sets as float32 tensors on ``device``.
     """
     from sklearn.datasets import load_digits
 
-    if not 0 < validation_fraction < 1:
-        raise ValueError(f"digits: validation_fraction must lie in (0, 1), got {validation_fraction!r}")
+    if isinstance(held_out_fraction, bool) or not isinstance(held_out_fraction, (int, float)) \
+            or not 0 < held_out_fraction < 1:
+        raise ValueError(f"digits: held_out_fraction must lie in (0, 1), got {held_out_fraction!r}")
     images, labels = load_digits(return_X_y=True)
     order = np.random.default_rng(seed).permutation(len(labels))
-    n_validation = int(round(validation_fraction * len(labels)))
-    train_rows, validation_rows = order[n_validation:], order[:n_validation]
+    held_out = int(round(held_out_fraction * len(labels)))
+    if held_out < 2 or held_out > len(labels) - 1:
+        raise ValueError(f"digits: held_out_fraction {held_out_fraction!r} leaves no validation, test or "
+                         "training examples")
+    train_rows, validation_rows, test_rows = order[held_out:], order[:held_out // 2], order[held_out // 2:held_out]
     if train_size is not None:
         if isinstance(train_size, bool) or not isinstance(train_size, int) or not 1 <= train_size <= len(train_rows):
             raise ValueError(f"digits: train_size must be an integer in [1, {len(train_rows)}], got {train_size!r}")
@@ -312,7 +329,7 @@ def digits(validation_fraction: float = 0.25, seed: int = 0, device: torch.devic
         return Split(torch.tensor(images[rows] / 16.0, dtype=torch.float32, device=device),
                      torch.tensor(labels[rows], dtype=torch.long, device=device))
 
-    return split(train_rows), split(validation_rows)
+    return Digits(split(train_rows), split(validation_rows), split(test_rows))
 
 
 def mlp(width: int, inputs: int = 64, classes: int = 10, depth: int = 1, seed: int = 0) -> nn.Sequential:

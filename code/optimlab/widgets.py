@@ -715,7 +715,7 @@ def training_explorer(optimizer: str = "Adam", lr: float = 1e-2, width: int = 32
     if width not in TRAINING_EXPLORER_WIDTHS:
         raise ValueError(f"{where}: width must be one of {TRAINING_EXPLORER_WIDTHS}, got {width!r}")
     epochs = v.integer(epochs, "epochs", where, minimum=1)
-    train_data, validation_data = gpu.digits(seed=seed, train_size=train_size)
+    train_data, validation_data, _ = gpu.digits(seed=seed, train_size=train_size)  # the test set stays unseen
 
     def draw(optimizer, log10_lr, width):
         model = gpu.mlp(width, seed=seed)
