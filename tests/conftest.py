@@ -98,10 +98,14 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=_run_order)  # stable: the order within each group is kept
 
 
-def _start_the_build() -> None:
+def _start_the_builds(without_solutions: bool = False) -> None:
+    """Start the website build, and with ``without_solutions`` the one without solutions, unless started."""
+    root = _early_build["root"]
     if "hidden" not in _early_build:
-        _early_build["hidden"] = SiteBuild(_early_build["root"] / "site", _early_build["root"] / "cache",
-                                           solutions="hidden")
+        _early_build["hidden"] = SiteBuild(root / "site", root / "cache", solutions="hidden")
+    if without_solutions and "none" not in _early_build:
+        (root / "site_without_solutions").mkdir()
+        _early_build["none"] = SiteBuild(root / "site_without_solutions", root / "cache", solutions="none")
 
 
 def pytest_collection_finish(session):
@@ -117,10 +121,13 @@ def pytest_collection_finish(session):
         (root / "cache").mkdir()
         _early_build["root"] = root
         chapter_cells = [item for item in session.items if _is_chapter_cell(item)]
+        without_solutions = any("built_site_without_solutions" in getattr(item, "fixturenames", ())
+                                for item in session.items)
         if chapter_cells:
-            session.config.pluginmanager.register(ExecutedChapters(root / "cache", chapter_cells[-1]))
+            session.config.pluginmanager.register(
+                ExecutedChapters(root / "cache", chapter_cells[-1], without_solutions))
         else:
-            _start_the_build()
+            _start_the_builds()
 
 
 class _NoKernel:
@@ -145,9 +152,11 @@ class ExecutedChapters:
     notebook any of whose cells fails or is skipped is not cached: the build executes it itself.
     """
 
-    def __init__(self, cache: Path, last_cell):
+    def __init__(self, cache: Path, last_cell, without_solutions: bool):
         self.cache = cache
         self.last_cell = last_cell
+        self.without_solutions = without_solutions
+        self.cached: set[Path] = set()
         self.messages: dict[tuple[Path, int], list] = {}  # per (notebook, code cell), in order of arrival
         self.failed: set[Path] = set()
         self.language_info: dict[Path, dict] = {}
@@ -191,7 +200,10 @@ class ExecutedChapters:
         if _is_chapter_cell(item) and (nextitem is None or nextitem.parent is not item.parent):
             self.cache_notebook(item.parent)
         if item is self.last_cell:
-            _start_the_build()
+            # with every chapter in the cache, neither build executes one: both can run at once
+            chapters = {(ROOT / entry).with_suffix(".ipynb") for entry in toc_files()}
+            every_chapter = {path for path in chapters if path.exists()} <= self.cached
+            _start_the_builds(without_solutions=self.without_solutions and every_chapter)
 
     def cache_notebook(self, notebook) -> None:
         """Put ``notebook`` (an nbval file node) into the jupyter-cache if every one of its cells ran."""
@@ -218,12 +230,14 @@ class ExecutedChapters:
         client.set_widgets_metadata()
         get_cache(str(self.cache)).cache_notebook_bundle(CacheBundleIn(nb, str(notebook.path)),
                                                          check_validity=False, overwrite=True)
+        self.cached.add(Path(notebook.path))
 
 
 def pytest_sessionfinish(session, exitstatus):
-    build = _early_build.get("hidden")
-    if build is not None and build.process.poll() is None:
-        build.process.kill()
+    for name in ("hidden", "none"):
+        build = _early_build.get(name)
+        if build is not None and build.process.poll() is None:
+            build.process.kill()
     if "root" in _early_build:
         shutil.rmtree(_early_build["root"], ignore_errors=True)
 
@@ -241,11 +255,11 @@ def built_site() -> Path:
 def built_site_without_solutions(built_site) -> Path:
     """The website an instructor builds with ``BOOK_SOLUTIONS=none``: no solutions at all.
 
-    Depends on ``built_site`` so that it reuses the chapters' execution from the shared cache.
+    Depends on ``built_site`` so that it reuses the chapters' execution from the shared cache
+    (when nbval put every chapter there, it was started alongside ``built_site``).
     """
-    root = _early_build["root"]
-    (root / "site_without_solutions").mkdir()
-    return SiteBuild(root / "site_without_solutions", root / "cache", solutions="none").site()
+    _start_the_builds(without_solutions=True)
+    return _early_build["none"].site()
 
 
 def explorer_bundle(display) -> dict:
