@@ -32,6 +32,7 @@ import pytest
 from conftest import ROOT, toc_files
 from optimlab import plots
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -283,8 +284,9 @@ def hidden_until_clicked(page, boxes: str, body: str, toggle: str, name: str, ex
             problems.append(f"{name} {i + 1} is visible before it is clicked")
             continue
         box.locator(toggle).first.click()
-        page.wait_for_timeout(100)
-        if not content.is_visible():
+        try:
+            content.wait_for(state="visible", timeout=2000)
+        except PlaywrightTimeoutError:
             problems.append(f"{name} {i + 1} does not open on click")
     return problems
 
