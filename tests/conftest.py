@@ -233,6 +233,15 @@ class ExecutedChapters:
         self.cached.add(Path(notebook.path))
 
 
+def pytest_runtest_setup(item):
+    """torch computes on one thread in the tests: the website builds and the notebook kernels run
+    beside them on the same cores, and torch's threads, which wait for each other at every
+    operation, would take turns with those processes (several times slower on two cores)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
 def pytest_sessionfinish(session, exitstatus):
     for name in ("hidden", "none"):
         build = _early_build.get(name)
