@@ -167,9 +167,13 @@ class ExecutedChapters:
             yield
             return
         notebook, kernel = item.parent, item.parent.kernel
-        if notebook.path not in self.language_info:
-            reply = kernel.kc.kernel_info(reply=True, timeout=60)
-            self.language_info[notebook.path] = reply["content"]["language_info"]
+        if notebook.path not in self.language_info:  # nbclient records it, from the kernel, too
+            try:
+                reply = kernel.kc.kernel_info(reply=True, timeout=60)
+                self.language_info[notebook.path] = reply["content"]["language_info"]
+            except Exception:  # the cell will fail as well, and nbval says why
+                self.language_info[notebook.path] = {}
+                self.failed.add(notebook.path)
         messages, sent = [], []
         receive = notebook.get_kernel_message
 
