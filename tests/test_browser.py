@@ -32,6 +32,7 @@ import pytest
 from conftest import ROOT, toc_files
 from optimlab import plots
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -117,8 +118,11 @@ def browser():
         instance.close()
 
 
-def open_page(browser, url: str, **context):
-    """Open ``url``; returns the page and a list that collects console errors and stray requests."""
+def open_page(browser, url: str, wait_until: str = "load", **context):
+    """Open ``url``; returns the page and a list that collects console errors and stray requests.
+
+    The page has loaded when this returns, unless ``wait_until`` names an earlier moment.
+    """
     page = browser.new_page(**context)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console error: {m.text}") if m.type == "error" else None)
@@ -133,8 +137,52 @@ def open_page(browser, url: str, **context):
             route.abort()
 
     page.route("**/*", only_localhost)
-    page.goto(url, wait_until="load")
+    page.goto(url, wait_until=wait_until)
     return page, problems
+
+
+class Pages:
+    """Opens pages like :func:`open_page`, and loads the page the next test will open (``then``,
+    in a page of its own) while the current one is being checked: Chromium loads the one while
+    the checks wait on the other, so the two cores both work."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.loading: dict[tuple, tuple] = {}
+
+    @staticmethod
+    def _key(url: str, context: dict) -> tuple:
+        return url, json.dumps(context, sort_keys=True)
+
+    def open(self, url: str, then: str | None = None, **context):
+        """The page at ``url``, loaded, and the list that collects its problems; starts loading ``then``."""
+        started = self.loading.pop(self._key(url, context), None)
+        if started is None:
+            page, problems = open_page(self.browser, url, **context)
+        else:
+            page, problems = started
+            page.wait_for_load_state("load")
+        if then is not None and self._key(then, context) not in self.loading:
+            self.loading[self._key(then, context)] = open_page(self.browser, then, wait_until="commit", **context)
+        return page, problems
+
+    def close(self) -> None:
+        for page, _ in self.loading.values():
+            page.close()
+        self.loading.clear()
+
+
+@pytest.fixture(scope="module")
+def pages(browser):
+    opener = Pages(browser)
+    yield opener
+    opener.close()
+
+
+def following(chapter: str) -> str | None:
+    """The chapter after ``chapter``, or None after the last."""
+    index = CHAPTERS.index(chapter) + 1
+    return CHAPTERS[index] if index < len(CHAPTERS) else None
 
 
 def chapter_problems(page, expect: dict, site: Path | None = None) -> list[str]:
@@ -236,8 +284,9 @@ def hidden_until_clicked(page, boxes: str, body: str, toggle: str, name: str, ex
             problems.append(f"{name} {i + 1} is visible before it is clicked")
             continue
         box.locator(toggle).first.click()
-        page.wait_for_timeout(100)
-        if not content.is_visible():
+        try:
+            content.wait_for(state="visible", timeout=2000)
+        except PlaywrightTimeoutError:
             problems.append(f"{name} {i + 1} does not open on click")
     return problems
 
@@ -417,9 +466,9 @@ def page_weight(site: Path, chapter: str) -> int:
 
 # --------------------------------------------------------------------------- the tests
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_page_works_in_a_browser(built_site, serve, browser, chapter):
-    base = serve(built_site)
-    page, problems = open_page(browser, base + chapter + ".html", viewport=DESKTOP)
+def test_chapter_page_works_in_a_browser(built_site, serve, pages, chapter):
+    base, after = serve(built_site), following(chapter)
+    page, problems = pages.open(base + chapter + ".html", after and base + after + ".html", viewport=DESKTOP)
     problems += chapter_problems(page, expectations(chapter), built_site)
     problems += overflow_problems(page, DESKTOP["width"])
     page.close()
@@ -427,12 +476,13 @@ def test_chapter_page_works_in_a_browser(built_site, serve, browser, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_page_works_on_a_phone(built_site, serve, browser, chapter):
+def test_chapter_page_works_on_a_phone(built_site, serve, pages, chapter):
     """At 390 px: nothing runs off the screen, a tap on a figure opens the image at full size
     (phones show figures at about half size), a tap on "Solution to Exercise N" opens the solution
     (its link to the exercise does not take the tap), and, with every solution open, display
     equations fit and no inline formula runs past its paragraph."""
-    page, problems = open_page(browser, serve(built_site) + chapter + ".html", viewport=PHONE)
+    base, after = serve(built_site), following(chapter)
+    page, problems = pages.open(base + chapter + ".html", after and base + after + ".html", viewport=PHONE)
     problems += overflow_problems(page, PHONE["width"])
     problems += figure_link_problems(page)
     problems += solution_tap_problems(page)
@@ -444,9 +494,10 @@ def test_chapter_page_works_on_a_phone(built_site, serve, browser, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_site_without_solutions_shows_none(built_site_without_solutions, serve, browser, chapter):
+def test_site_without_solutions_shows_none(built_site_without_solutions, serve, pages, chapter):
     leaks = solution_leaks(built_site_without_solutions, chapter)
-    page, problems = open_page(browser, serve(built_site_without_solutions) + chapter + ".html", viewport=DESKTOP)
+    base, after = serve(built_site_without_solutions), following(chapter)
+    page, problems = pages.open(base + chapter + ".html", after and base + after + ".html", viewport=DESKTOP)
     page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
     shown = page.locator("article div.solution, article .coding-solution").count()
     page.close()
@@ -454,9 +505,10 @@ def test_site_without_solutions_shows_none(built_site_without_solutions, serve, 
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_search_finds_the_chapter(built_site, serve, browser, chapter):
-    term = expectations(chapter)["search_term"]
-    page, problems = open_page(browser, serve(built_site) + f"search.html?q={term}")
+def test_search_finds_the_chapter(built_site, serve, pages, chapter):
+    term, after = expectations(chapter)["search_term"], following(chapter)
+    base = serve(built_site) + "search.html?q="
+    page, problems = pages.open(base + term, after and base + expectations(after)["search_term"])
     page.wait_for_selector("#search-results li a", timeout=15000)
     hits = page.locator("#search-results li a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     page.close()
