@@ -207,9 +207,10 @@ def test_bandwidth_measurements_are_positive_and_tabulated():
     rows = gpu.bandwidth_table([1024, 4096], "cpu", repeats=2)
     assert [row.n for row in rows] == [1024, 4096]
     assert all(row.copy > 0 and all(v > 0 for v in row.adam.values()) for row in rows)
-    assert set(rows[0].adam) == {"optimlab Adam", "torch foreach", "torch fused"}
-    table = gpu.format_bandwidth_table(rows)
-    assert "copy GB/s" in table and "4,096" in table
+    assert set(rows[0].adam) == {"optimlab", "foreach", "fused"}
+    table = gpu.format_bandwidth_table([gpu.BandwidthRow(4096, 80.0, {"optimlab": 20.0, "fused": 60.0})])
+    assert table.splitlines()[1].split()[:3] == ["4,096", "80.0", "20.0"]
+    assert "20.0 ( 25%)" in table and "60.0 ( 75%)" in table
     with pytest.raises(ValueError, match="sizes must be positive integers"):
         gpu.bandwidth_table([0], "cpu")
 
@@ -238,17 +239,124 @@ def test_module_needs_only_numpy_torch_sklearn_and_tqdm():
     assert "--quick" in help_text
 
 
-def test_seconds_per_call_is_the_median_and_validates_repeats():
-    calls = []
-    clock = iter([0.0, 1.0, 1.0, 4.0, 4.0, 6.0])  # three timed calls lasting 1, 3 and 2 seconds
+def test_seconds_per_call_is_the_median_or_the_minimum_and_validates(monkeypatch):
+    calls, syncs = [], []
+    monkeypatch.setattr(gpu, "synchronize", lambda device: syncs.append(device))
 
-    def run():
-        calls.append(1)
+    def timed(statistic, ticks, **kwargs):
+        clock = iter(ticks)
+        monkeypatch.setattr(gpu.time, "perf_counter", lambda: next(clock))
+        return gpu.seconds_per_call(lambda: calls.append(1), torch.device("cpu"), repeats=3, statistic=statistic,
+                                    **kwargs)
 
-    import unittest.mock as mock
-    with mock.patch.object(gpu.time, "perf_counter", side_effect=lambda: next(clock)):
-        assert gpu.seconds_per_call(run, torch.device("cpu"), repeats=3) == 2.0
-    assert len(calls) == 5  # two warm-up calls, then three timed ones
-    with pytest.raises(ValueError, match="repeats must be a positive integer"):
-        gpu.seconds_per_call(run, torch.device("cpu"), repeats=0)
-    assert gpu.describe_device("cpu").endswith(("1 thread", "threads"))
+    samples = [0.0, 1.0, 1.0, 11.0, 11.0, 13.0]  # three samples lasting 1, 10 and 2 seconds
+    assert timed("median", samples) == 2.0 and timed("min", samples) == 1.0
+    assert len(calls) == 10 and len(syncs) == 8  # per run: 2 warm-up calls and one wait, then 3 timed, 3 waits
+    assert timed("median", samples, calls=4) == 0.5  # a sample of 4 calls lasting 2 s: 0.5 s per call
+    for bad, message in (({"repeats": 0}, "repeats must be a positive integer"),
+                         ({"calls": 0}, "calls must be a positive integer"),
+                         ({"statistic": "mean"}, "statistic must be 'median' or 'min'")):
+        arguments = {"repeats": 3, **bad}
+        with pytest.raises(ValueError, match=message):
+            gpu.seconds_per_call(lambda: None, torch.device("cpu"), **arguments)
+    monkeypatch.undo()
+    assert gpu.describe_device("cpu").endswith((", 1 thread", "threads"))
+
+
+def test_bandwidths_count_28_bytes_per_adam_parameter_and_8_per_copied_number(monkeypatch):
+    monkeypatch.setattr(gpu, "seconds_per_call", lambda run, device, repeats, **kw: (run(), 1.0)[1])
+    assert gpu.copy_bandwidth(10**6, "cpu") == pytest.approx(8e6 / 1e9)
+    made = []
+
+    def make(params):
+        made.append(params)
+        return torch.optim.SGD(params, lr=1.0)
+
+    assert gpu.adam_bandwidth(make, 10**6, "cpu") == pytest.approx(28e6 / 1e9)
+    (parameter,) = made[0]
+    assert parameter.shape == (10**6,) and parameter.abs().sum() > 0  # the step ran on it
+
+
+def test_the_measured_implementations_are_the_ones_named():
+    parameter = torch.zeros(4, requires_grad=True)
+    made = {name: make([parameter]) for name, make in gpu.adam_implementations(torch.device("cpu"), True).items()}
+    assert type(made["optimlab"]) is gpu.Adam and not made["optimlab"].compiled and made["compiled"].compiled
+    assert made["fused"].defaults["fused"] is True and made["foreach"].defaults["foreach"] is True
+    assert not made["foreach"].defaults["fused"]
+
+
+def test_pick_device_prefers_cuda_then_mps(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert gpu.pick_device().type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert gpu.pick_device().type == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert gpu.pick_device().type == "cpu"
+
+
+@pytest.mark.parametrize("name", list(gpu.OPTIMIZERS))
+def test_each_parameter_group_keeps_its_own_hyperparameters(name):
+    """Groups that differ in every hyperparameter: each optimizer must read them from its group."""
+    other = {"SGD": {"lr": 0.2, "weight_decay": 0.3}, "Momentum": {"lr": 0.2, "beta": 0.5, "weight_decay": 0.3},
+             "Adam": {"lr": 0.2, "betas": (0.5, 0.9), "eps": 1e-3, "weight_decay": 0.3},
+             "AdamW": {"lr": 0.2, "betas": (0.5, 0.9), "eps": 1e-3, "weight_decay": 0.3}}[name]
+
+    def groups(model, torch_names=False):
+        hyper = {("momentum" if torch_names and k == "beta" else k): v for k, v in other.items()}
+        return [{"params": model[0].parameters()}, {"params": model[2].parameters(), **hyper}]
+
+    model = _model()
+    twin = copy.deepcopy(model)
+    mine = gpu.OPTIMIZERS[name](groups(model), lr=0.01)
+    theirs = gpu.torch_counterpart(name, groups(twin, torch_names=True), lr=0.01)
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+            p.grad = torch.randn(p.shape, generator=generator, dtype=torch.float64)
+            q.grad = p.grad.clone()
+        mine.step()
+        theirs.step()
+    worst = max((p - q).abs().max().item() for p, q in zip(model.parameters(), twin.parameters(), strict=True))
+    assert worst < 1e-13
+
+
+def test_compiled_adam_is_not_compiled_again_as_t_grows(monkeypatch):
+    import torch._dynamo
+
+    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="aot_eager"))
+    torch._dynamo.reset()
+    parameter = torch.zeros(8, dtype=torch.float64, requires_grad=True)
+    optimizer = gpu.Adam([parameter], lr=0.1, compiled=True)
+    parameter.grad = torch.ones(8, dtype=torch.float64)
+    optimizer.step()
+    optimizer.step()  # the first steps may specialize, then mark the sizes dynamic
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        for _ in range(5):
+            optimizer.step()
+
+
+def test_best_epoch_is_the_lowest_validation_loss():
+    curves = gpu.Curves(validation_loss=[2.0, 0.5, 0.3, 0.4])
+    assert curves.best_epoch() == 2
+
+
+def test_each_epoch_draws_a_new_order_of_the_examples():
+    train, validation, _ = gpu.digits(seed=0, train_size=40)
+    seen = []
+
+    class Spy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = gpu.mlp(4, seed=0)
+
+        def forward(self, x):
+            if self.training:
+                seen.append(x.sum(dim=1).tolist())
+            return self.net(x)
+
+    model = Spy()
+    gpu.train(model, gpu.SGD(model.parameters(), lr=0.01), train, validation, epochs=2, batch_size=40,
+              progress=False)
+    first, second = seen
+    assert sorted(first) == sorted(second) and first != second

@@ -178,13 +178,17 @@ def adam_update_(p: torch.Tensor, g: torch.Tensor, m: torch.Tensor, v: torch.Ten
     ``step_size`` is lr / (1 - beta1^t) and ``root_correction`` is sqrt(1 - beta2^t), so that
     p - step_size m / (sqrt(v) / root_correction + eps) is the step of ``eq-bias-correction``.
     They are numbers, or 0-dimensional tensors when the function is compiled (so that
-    ``torch.compile`` does not compile it again for every t). Eager torch runs each line as one or
-    two passes over memory; ``torch.compile`` fuses them all into one.
+    ``torch.compile`` does not compile it again for every t). Eager torch runs each call below as
+    one pass over memory, seven in all (Chapter 9 counts their bytes); ``torch.compile`` fuses
+    them into one.
     """
     m.lerp_(g, 1 - beta1)                                   # m <- beta1 m + (1 - beta1) g
     v.mul_(beta2).addcmul_(g, g, value=1 - beta2)           # v <- beta2 v + (1 - beta2) g^2
     denominator = v.sqrt().div_(root_correction).add_(eps)  # sqrt(v_hat) + eps
-    p.addcdiv_(m, denominator.div_(step_size), value=-1)    # p <- p - step_size m / denominator
+    if isinstance(step_size, torch.Tensor):                 # compiled: a tensor cannot be a `value`
+        p.addcdiv_(m, denominator.div_(step_size), value=-1)
+    else:
+        p.addcdiv_(m, denominator, value=-step_size)        # p <- p - step_size m / denominator
 
 
 class Adam(torch.optim.Optimizer):
@@ -226,9 +230,10 @@ class Adam(torch.optim.Optimizer):
                 state["t"] += 1
                 t = state["t"]
                 step_size, root_correction = lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
-                if self.compiled:
-                    step_size = torch.tensor(step_size, dtype=p.dtype, device=p.device)
-                    root_correction = torch.tensor(root_correction, dtype=p.dtype, device=p.device)
+                if self.compiled:  # torch.full, unlike torch.tensor, does not wait for the GPU
+                    scalar_type = torch.float64 if p.dtype == torch.float64 else torch.float32
+                    step_size = torch.full((), step_size, dtype=scalar_type, device=p.device)
+                    root_correction = torch.full((), root_correction, dtype=scalar_type, device=p.device)
                 self.update(p, g, state["m"], state["v"], step_size, root_correction, beta1, beta2, eps)
         return loss
 
@@ -455,48 +460,66 @@ def epoch_time(width: int, device: torch.device | str, epochs: int = 2, batch_si
 
 
 # --------------------------------------------------------------------------- what limits an optimizer step
-def seconds_per_call(run: Callable[[], None], device: torch.device, repeats: int) -> float:
-    """The median time in seconds of ``repeats`` calls of ``run``, after two warm-up calls.
+def seconds_per_call(run: Callable[[], None], device: torch.device, repeats: int, statistic: str = "median",
+                     calls: int = 1) -> float:
+    """Seconds per call of ``run``: the median (or the minimum) of ``repeats`` samples, after two warm-up calls.
 
-    The clock is read only after the device has finished (:func:`synchronize`), since a GPU runs
-    the work it is given asynchronously; the median resists the odd slow call on a busy machine.
+    Each sample times ``calls`` calls in a row and reads the clock only after the device has
+    finished (:func:`synchronize`), since a GPU runs the work it is given asynchronously; several
+    calls per sample keep the cost of that wait out of the time of a short call. The median
+    resists the odd slow sample on a busy machine; the minimum (``statistic="min"``) is the
+    machine's best, since other programs can only slow a call down.
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"seconds_per_call: repeats must be a positive integer, got {repeats!r}")
+    for name, value in (("repeats", repeats), ("calls", calls)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"seconds_per_call: {name} must be a positive integer, got {value!r}")
+    if statistic not in ("median", "min"):
+        raise ValueError(f"seconds_per_call: statistic must be 'median' or 'min', got {statistic!r}")
     for _ in range(2):
         run()
     synchronize(device)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        run()
+        for _ in range(calls):
+            run()
         synchronize(device)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        times.append((time.perf_counter() - start) / calls)
+    return float(np.median(times) if statistic == "median" else np.min(times))
+
+
+def _calls_per_sample(n: int, device: torch.device) -> int:
+    """Enough calls per timing sample that waiting for a GPU (some microseconds) does not count."""
+    return 1 if device.type == "cpu" else max(1, 2**26 // n)
 
 
 def copy_bandwidth(n: int, device: torch.device | str, repeats: int = 10) -> float:
-    """The device's copy bandwidth in GB/s: copying ``n`` fp32 numbers moves 8 bytes each."""
+    """The device's copy bandwidth in GB/s for ``n`` fp32 numbers: each is read and written, 8 bytes.
+
+    Measured in place, ``x.mul_(1.0)``, the way an optimizer updates its tensors. (An out-of-place
+    copy on a CPU also reads every target line before writing it, 12 bytes per number, so it
+    would understate what memory delivers to an in-place kernel; on a GPU the two agree.)
+    """
     device = torch.device(device)
-    source = torch.rand(n, device=device)
-    target = torch.empty_like(source)
-    seconds = seconds_per_call(lambda: target.copy_(source), device, repeats)
+    numbers = torch.rand(n, device=device)
+    seconds = seconds_per_call(lambda: numbers.mul_(1.0), device, repeats, calls=_calls_per_sample(n, device))
     return COPY_BYTES_PER_ELEMENT * n / seconds / 1e9
 
 
 def adam_implementations(device: torch.device, compiled: bool = False) -> dict[str, Callable]:
     """The Adam implementations measured in Chapter 9, each a factory ``params -> optimizer``.
 
-    The chapter's own :class:`Adam` (eager, and compiled when ``compiled``), ``torch.optim.Adam``
-    with its multi-tensor (foreach) implementation, and with its fused kernel.
+    "optimlab" is the chapter's own :class:`Adam` ("compiled": the same through ``torch.compile``,
+    when ``compiled``); "foreach" and "fused" are ``torch.optim.Adam`` with its multi-tensor
+    implementation and with its fused kernel.
     """
     implementations = {
-        "optimlab Adam": lambda params: Adam(params, lr=1e-3),
-        "torch foreach": lambda params: torch.optim.Adam(params, lr=1e-3, foreach=True),
-        "torch fused": lambda params: torch.optim.Adam(params, lr=1e-3, fused=True),
+        "optimlab": lambda params: Adam(params, lr=1e-3),
+        "foreach": lambda params: torch.optim.Adam(params, lr=1e-3, foreach=True),
+        "fused": lambda params: torch.optim.Adam(params, lr=1e-3, fused=True),
     }
     if compiled:
-        implementations["optimlab Adam, compiled"] = lambda params: Adam(params, lr=1e-3, compiled=True)
+        implementations["compiled"] = lambda params: Adam(params, lr=1e-3, compiled=True)
     return implementations
 
 
@@ -506,7 +529,7 @@ def adam_bandwidth(make: Callable, n: int, device: torch.device | str, repeats: 
     parameter = torch.zeros(n, device=device, requires_grad=True)
     parameter.grad = torch.rand(n, device=device)
     optimizer = make([parameter])
-    seconds = seconds_per_call(optimizer.step, device, repeats)
+    seconds = seconds_per_call(optimizer.step, device, repeats, calls=_calls_per_sample(n, device))
     return ADAM_BYTES_PER_PARAMETER * n / seconds / 1e9
 
 
@@ -535,13 +558,12 @@ def bandwidth_table(sizes: Iterable[int], device: torch.device | str, repeats: i
 
 
 def format_bandwidth_table(rows: list[BandwidthRow]) -> str:
-    """The rows as a plain-text table: GB/s, and in brackets the fraction of the copy bandwidth."""
+    """The rows as a plain-text table of GB/s; after each Adam's, its fraction of the copy's."""
     names = list(rows[0].adam)
-    header = f"{'parameters':>12} {'copy GB/s':>10} " + " ".join(f"{name:>24}" for name in names)
-    lines = [header]
+    lines = [f"{'N':>11} {'copy':>6} " + " ".join(f"{name:>14}" for name in names)]
     for row in rows:
-        cells = " ".join(f"{gbs:>14.1f} ({gbs / row.copy:>4.0%} copy)" for gbs in row.adam.values())
-        lines.append(f"{row.n:>12,} {row.copy:>10.1f} {cells}")
+        cells = " ".join(f"{gbs:>7.1f} ({gbs / row.copy:>4.0%})" for gbs in row.adam.values())
+        lines.append(f"{row.n:>11,} {row.copy:>6.1f} {cells}")
     return "\n".join(lines)
 
 
@@ -576,13 +598,22 @@ def main(argv: list[str] | None = None) -> None:
                         help="the device to measure (default: CUDA, else MPS, else CPU)")
     parser.add_argument("--compiled", action=argparse.BooleanOptionalAction, default=None,
                         help="also measure the torch.compile'd Adam (default: on a GPU without --quick)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for torch (default: 1 with --quick, which keeps the CPU figures steady "
+                             "on a busy machine; else torch's own default)")
     arguments = parser.parse_args(argv)
+    threads = arguments.threads if arguments.threads is not None else (1 if arguments.quick else None)
+    if threads is not None:
+        if threads < 1:
+            parser.error(f"--threads must be a positive integer, got {threads}")
+        torch.set_num_threads(threads)
     device = pick_device(arguments.device)
     sizes = benchmark_sizes(device, arguments.quick)
     compiled = arguments.compiled if arguments.compiled is not None else (device.type != "cpu" and not arguments.quick)
     print(f"device: {describe_device(device)}")
     print(f"torch {torch.__version__}, {datetime.date.today().isoformat()}")
-    print("\nfp32 Adam step on one tensor: achieved GB/s at 28 bytes per parameter")
+    print("\nfp32 Adam step on one tensor of N parameters: achieved GB/s at 28 bytes per parameter,")
+    print("and in brackets its fraction of the copy bandwidth (in-place read and write, 8 bytes per number)")
     print(format_bandwidth_table(bandwidth_table(sizes["parameters"], device, sizes["repeats"], compiled)))
     devices = [torch.device("cpu")] + ([device] if device.type != "cpu" else [])
     print("\ntraining a 2-hidden-layer MLP with Adam, batch 64, 4096 examples: seconds per epoch")
