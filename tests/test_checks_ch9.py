@@ -3,6 +3,7 @@
 import pytest
 import torch
 from optimlab.checks import CheckFailed, check_torch_rmsprop
+from optimlab.checks.torch_optimizer import _check_all
 
 
 def rmsprop_class(mistake=None, decorate=True):
@@ -14,31 +15,48 @@ def rmsprop_class(mistake=None, decorate=True):
 
         def _step(self, closure=None):
             loss = None
-            if closure is not None and mistake != "closure ignored":
+            if closure is not None and mistake == "closure without grad":
+                loss = closure()
+            elif closure is not None and mistake != "closure ignored":
                 with torch.enable_grad():
                     loss = closure()
-            for group in self.param_groups:
+            groups = self.param_groups[:1] if mistake == "first group only" else self.param_groups
+            for group in groups:
                 lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
+                if mistake == "defaults alpha":
+                    alpha, wd = self.defaults["alpha"], self.defaults["weight_decay"]
                 if mistake == "hard-coded":
                     lr, alpha, eps = 0.01, 0.99, 1e-8
                 if mistake == "defaults lr":
                     lr = self.defaults["lr"]
-                for p in group["params"]:
+                for index, p in enumerate(group["params"]):
                     if p.grad is None and mistake != "no None skip":
                         continue
                     g = p.grad
                     if mistake == "grad in place" and wd == 0:
                         g = g.mul_(1.0)  # harmless, but then changes it:
                         g.add_(0.0 * p + 1e-3)
+                    raw = g
                     if mistake == "decoupled decay":
                         p.mul_(1 - lr * wd)
                     elif wd and mistake != "no decay":
                         g = g + wd * p
-                    state = self.state[p]
-                    if not state or mistake == "no state":
-                        state["v"] = torch.zeros_like(p)
+                    if mistake == "state by index":
+                        state = self.__dict__.setdefault("by_index", {}).setdefault(index, {})
+                    elif mistake == "state outside":
+                        state = self.__dict__.setdefault("by_id", {}).setdefault(id(p), {})
+                    else:
+                        state = self.state[p]
+                    fresh = not state
+                    if fresh or mistake == "no state":
+                        dtype = torch.float32 if mistake == "float32 state" else p.dtype
+                        state["v"] = torch.zeros(p.shape, dtype=dtype)
                     v = state["v"]
-                    if mistake == "sum":
+                    if mistake == "starts at g^2" and fresh:
+                        v.add_(g * g)
+                    elif mistake == "v from raw g":
+                        v.mul_(alpha).addcmul_(raw, raw, value=1 - alpha)
+                    elif mistake == "sum":
                         v.add_(g * g)
                     elif mistake == "no 1 - alpha":
                         v.mul_(alpha).add_(g * g)
@@ -77,8 +95,10 @@ def test_the_right_optimizer_passes(capsys):
     assert "passed" in capsys.readouterr().out
 
 
-def test_torch_optim_itself_passes():
-    check_torch_rmsprop(torch.optim.RMSprop)
+def test_torch_optim_itself_passes_every_check_but_the_from_scratch_rule():
+    _check_all(torch, torch.optim.RMSprop, "RMSprop")
+    with pytest.raises(CheckFailed, match="inherits from torch.optim.RMSprop"):
+        check_torch_rmsprop(type("RMSprop", (torch.optim.RMSprop,), {}))
 
 
 MISTAKES = {
@@ -100,7 +120,20 @@ MISTAKES = {
     "grad in place": "changed p.grad in place",
     "no None skip": "whose .grad is None",
     "closure ignored": "must call the closure and return its loss",
+    "closure without grad": "calls the closure with gradients switched off",
+    "state by index": "mixed up the state of two parameters",
+    "state outside": "keeps its running averages outside self.state",
+    "float32 state": "float32 precision",
+    "starts at g^2": "torch.optim.RMSprop starts it at zero",
+    "v from raw g": "uses the raw gradient",
+    "first group only": "never moved the second parameter group",
 }
+
+
+def test_group_hyperparameters_read_from_the_defaults_are_named():
+    """Another form of the "defaults lr" mistake, with the same message."""
+    with pytest.raises(CheckFailed, match="your steps use other values"):
+        check_torch_rmsprop(rmsprop_class("defaults alpha"))
 
 
 @pytest.mark.parametrize("mistake", list(MISTAKES))

@@ -26,11 +26,16 @@ def _rmsprop_run(theta, gradients, lr, alpha, eps, weight_decay=0.0, mistake=Non
     """theta after each step of RMSProp (``eq-rmsprop``, torch's form), or of one likely mistake."""
     theta, v, thetas = np.array(theta, dtype=np.float64), np.zeros_like(theta, dtype=np.float64), []
     for t, g in enumerate(gradients, start=1):
+        raw = g
         if mistake == "decoupled decay":
             theta = theta * (1 - lr * weight_decay)
         elif weight_decay and mistake != "no decay":
             g = g + weight_decay * theta
-        if mistake == "sum":
+        if mistake == "v from raw g":
+            v = alpha * v + (1 - alpha) * raw**2
+        elif mistake == "starts at g^2" and t == 1:
+            v = g**2
+        elif mistake == "sum":
             v = v + g**2
         elif mistake == "no 1 - alpha":
             v = alpha * v + g**2
@@ -75,6 +80,10 @@ _MESSAGES = {
                 "before it updates v.",
     "decoupled decay": "you shrink p by (1 - lr * weight_decay): that is AdamW's decoupled decay. "
                        "torch.optim.RMSprop's weight_decay is L2: g + weight_decay * p.",
+    "starts at g^2": "your v starts at g_1^2: torch.optim.RMSprop starts it at zero, so that "
+                     "v_1 = (1 - alpha) g_1^2 (create it with torch.zeros_like(p)).",
+    "v from raw g": "your average v uses the raw gradient, but the step uses g + weight_decay * p: torch adds "
+                    "the L2 term first and uses that one gradient in both.",
     "hard-coded": "your steps use torch's default hyperparameters instead of the ones passed in: read lr, "
                   "alpha and eps from each group in self.param_groups (group['lr'], ...).",
 }
@@ -105,6 +114,13 @@ def _step(optimizer, closure=None):
         if "leaf Variable that requires grad" in str(error):
             raise CheckFailed(f"{name}.step changes a parameter in place while autograd is recording: decorate "
                               "step with @torch.no_grad(), as torch's optimizers do.") from error
+        if "does not require grad" in str(error):
+            raise CheckFailed(f"{name}.step calls the closure with gradients switched off: step runs under "
+                              "torch.no_grad(), so call it as `with torch.enable_grad(): loss = closure()`."
+                              ) from error
+        if "must match the size" in str(error):
+            raise CheckFailed(f"{name}.step mixed up the state of two parameters ({error}): keep each one's "
+                              "average in self.state[p], keyed by the parameter p itself.") from error
         raise CheckFailed(f"{name}.step raised RuntimeError: {error}") from error
     except TypeError as error:
         if "NoneType" in str(error):
@@ -162,9 +178,15 @@ def _compare_run(torch, optimizer_class, shapes, hyper, seed, mistakes, what):
         for t, (got, want) in enumerate(zip(trajectory, expected, strict=True), start=1):
             if not np.allclose(got, want, rtol=1e-9, atol=1e-12):
                 hint = _diagnose(trajectory, start, run, lr, alpha, eps, weight_decay, mistakes)
+                if hint is None and all(np.allclose(a, b, rtol=1e-5, atol=1e-7)
+                                        for a, b in zip(trajectory, expected, strict=True)):
+                    hint = ("your numbers agree with torch's only to about 7 digits, float32 precision, though "
+                            "the parameters are float64: create the state with torch.zeros_like(p), which "
+                            "keeps p's dtype and device.")
+                gap = float(np.max(np.abs(got - want)))
                 detail = (f"{what}: after step {t}, parameter {k} (shape {start.shape}) is "
                           f"{np.round(got.ravel()[:3], 6).tolist()}... where torch.optim.RMSprop gives "
-                          f"{np.round(want.ravel()[:3], 6).tolist()}...")
+                          f"{np.round(want.ravel()[:3], 6).tolist()}... (largest difference {gap:.2g})")
                 raise CheckFailed(f"{detail}\n{hint}" if hint else
                                   f"{detail}\nCompare your step with eq-rmsprop line by line.")
 
@@ -174,9 +196,10 @@ def check_torch_rmsprop(optimizer_class) -> None:
 
     It must follow ``torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0)``
     step for step (``eq-rmsprop`` of Chapter 7, with L2 weight decay): with hyperparameters that
-    are not the defaults, with weight decay, with two parameter groups of different rates, a
-    parameter whose gradient is None, and a closure. Passes quietly, or raises
-    :class:`CheckFailed` naming the likely mistake.
+    are not the defaults, with weight decay, with two parameter groups whose hyperparameters
+    differ, a parameter whose gradient is None, and a closure. It must subclass
+    ``torch.optim.Optimizer`` (not ``torch.optim.RMSprop``) and keep its state in ``self.state``.
+    Passes quietly, or raises :class:`CheckFailed` naming the likely mistake.
     """
     import torch
 
@@ -184,24 +207,34 @@ def check_torch_rmsprop(optimizer_class) -> None:
     if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
         raise CheckFailed(f"{name} must be a class that subclasses torch.optim.Optimizer, "
                           f"`class {name}(torch.optim.Optimizer):`")
+    if issubclass(optimizer_class, torch.optim.RMSprop):
+        raise CheckFailed(f"{name} inherits from torch.optim.RMSprop, which does the work: subclass "
+                          "torch.optim.Optimizer and write the step yourself.")
+    _check_all(torch, optimizer_class, name)
+    _passed("check_torch_rmsprop", 4)
+
+
+def _check_all(torch, optimizer_class, name) -> None:
+    """The checks of :func:`check_torch_rmsprop`, which any correct RMSProp passes (torch's own too)."""
     plain = ["eps inside", "sum", "no 1 - alpha", "swapped weights", "no square", "no root", "no state",
-             "bias corrected", "sgd", "sign", "hard-coded"]
+             "bias corrected", "sgd", "sign", "starts at g^2", "hard-coded"]
     _compare_run(torch, optimizer_class, [(3, 2), (4,)], {"lr": _LR, "alpha": _ALPHA, "eps": _EPS}, seed=0,
                  mistakes=plain, what="one parameter group")
     _compare_run(torch, optimizer_class, [(5,)], {"lr": _LR, "alpha": _ALPHA, "eps": _EPS, "weight_decay": 0.5},
-                 seed=10, mistakes=["no decay", "decoupled decay"], what="with weight_decay=0.5")
+                 seed=10, mistakes=["no decay", "decoupled decay", "v from raw g"], what="with weight_decay=0.5")
     _check_groups_and_closure(torch, optimizer_class, name)
-    _passed("check_torch_rmsprop", 4)
 
 
 def _check_groups_and_closure(torch, optimizer_class, name) -> None:
     """Two parameter groups with their own rates, a parameter without gradient, and a closure."""
     first, second, unused = _params(torch, [(3,), (2, 2), (2,)], seed=20)
     twins = [p.detach().clone().requires_grad_() for p in (first, second, unused)]
-    groups = [{"params": [first, unused]}, {"params": [second], "lr": 0.2}]
+    own = {"lr": 0.2, "alpha": 0.5, "weight_decay": 0.1}
+    groups = [{"params": [first, unused]}, {"params": [second], **own}]
     optimizer = _construct(torch, optimizer_class, groups, lr=_LR, alpha=_ALPHA, eps=_EPS)
-    reference = torch.optim.RMSprop([{"params": [twins[0], twins[2]]}, {"params": [twins[1]], "lr": 0.2}],
+    reference = torch.optim.RMSprop([{"params": [twins[0], twins[2]]}, {"params": [twins[1]], **own}],
                                     lr=_LR, alpha=_ALPHA, eps=_EPS)
+    start_of_second = second.detach().clone()
     for opt, (a, b, _) in ((optimizer, (first, second, unused)), (reference, twins)):
         for _ in range(3):
             def closure(a=a, b=b, opt=opt):
@@ -217,10 +250,18 @@ def _check_groups_and_closure(torch, optimizer_class, name) -> None:
                                   f"it returned {loss!r}.")
     if not torch.equal(unused.detach(), twins[2].detach()):
         raise CheckFailed(f"{name}.step moved a parameter whose gradient is None: skip it.")
+    if torch.equal(second.detach(), start_of_second):
+        raise CheckFailed(f"{name}.step never moved the second parameter group: loop over every group in "
+                          "self.param_groups, not only self.param_groups[0].")
+    if not optimizer.state.get(first) or not optimizer.state.get(second):
+        raise CheckFailed(f"{name} keeps its running averages outside self.state: store each parameter's in "
+                          "self.state[p], where torch's optimizers keep theirs (state_dict() saves it with a "
+                          "checkpoint, and zero_grad or a new param group leave it alone).")
     if not torch.allclose(first, twins[0], rtol=1e-9, atol=1e-12):
         raise CheckFailed(f"{name}: with two parameter groups, the first group's parameters differ from "
                           "torch.optim.RMSprop's.")
     if not torch.allclose(second, twins[1], rtol=1e-9, atol=1e-12):
-        raise CheckFailed(f"{name}: the second parameter group has its own lr (0.2) and your steps ignore it: "
-                          "loop over self.param_groups and read group['lr'] inside the loop, not self.defaults "
-                          "or a value saved in __init__.")
+        raise CheckFailed(f"{name}: the second parameter group has its own lr, alpha and weight_decay "
+                          f"({own['lr']}, {own['alpha']}, {own['weight_decay']}), and your steps use other values: "
+                          "read group['lr'], group['alpha'], ... inside the loop over self.param_groups, not "
+                          "self.defaults or values saved in __init__.")
