@@ -20,7 +20,7 @@ def test_training_explorer_draws_the_default_and_redraws():
         wide = redraw(width=512)
     train, validation = default.axes[0].lines[:2]
     assert len(train.get_ydata()) == 4 and train.get_ydata()[-1] < train.get_ydata()[0]
-    assert default.axes[0].get_title().startswith("Adam, α = 0.01, width 32: validation accuracy")
+    assert default.axes[0].get_title().startswith("Adam, α = 0.01, width 32\nvalidation accuracy")
     # the explorer draws what gpu.train returns for the same settings
     model = gpu.mlp(32, seed=0)
     t, val, _ = gpu.digits(seed=0)
@@ -36,7 +36,7 @@ def test_training_explorer_reports_divergence():
     stopped = gpu.Curves([2.3, 40.0], [2.3, 50.0], [0.1, 0.1], [0.1, 0.1], [0.0, 0.1], diverged=True)
     with mock.patch.object(widgets, "display"), mock.patch.object(gpu, "train", return_value=stopped):
         fig = widgets.training_explorer(epochs=5)(optimizer="SGD", log10_lr=0.0)
-    assert fig.axes[0].get_title() == "SGD, α = 1, width 32: diverged in epoch 2"
+    assert fig.axes[0].get_title() == "SGD, α = 1, width 32\ndiverged in epoch 2"
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

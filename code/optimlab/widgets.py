@@ -17,6 +17,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
+from matplotlib.ticker import MaxNLocator
 
 from . import _validate as v
 from . import losses
@@ -727,12 +728,13 @@ def training_explorer(optimizer: str = "Adam", lr: float = 1e-2, width: int = 32
         ax.plot(shown, curves.validation_loss, color=COLORS[1], linestyle="--", label="validation")
         ax.set(xlabel="epoch", ylabel="cross-entropy", yscale="log")
         ax.legend(loc="upper right")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if curves.diverged:
             outcome = f"diverged in epoch {len(curves.train_loss)}"
         else:
             outcome = (f"validation accuracy {curves.validation_accuracy[-1]:.1%}, "
                        f"lowest validation loss at epoch {curves.best_epoch()}")
-        ax.set_title(f"{optimizer}, α = {10.0**log10_lr:.2g}, width {width}: {outcome}", fontsize=SMALLEST_FONT_PT)
+        ax.set_title(f"{optimizer}, α = {10.0**log10_lr:.2g}, width {width}\n{outcome}", fontsize=SMALLEST_FONT_PT)
         return fig
 
     controls = {
