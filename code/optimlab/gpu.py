@@ -123,9 +123,10 @@ def _check_hyperparameters(where: str, lr, weight_decay, betas=None, eps=None, b
 
 
 class SGD(torch.optim.Optimizer):
-    """Gradient descent, theta <- theta - lr g (Chapter 2, ``eq-gd``), as a torch optimizer.
+    """Gradient descent, theta <- theta - lr g (Chapter 2, ``eq-gd``).
 
-    ``weight_decay`` adds the L2 term wd * theta to the gradient, as ``torch.optim.SGD`` does.
+    ``weight_decay`` adds the L2 term wd * theta to the gradient, as
+    ``torch.optim.SGD`` does.
     """
 
     def __init__(self, params, lr: float, weight_decay: float = 0.0):
@@ -133,123 +134,147 @@ class SGD(torch.optim.Optimizer):
         super().__init__(params, {"lr": lr, "weight_decay": weight_decay})
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None):
+    def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
+            decay = group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad if group["weight_decay"] == 0 else p.grad + group["weight_decay"] * p
+                g = p.grad if decay == 0 else p.grad + decay * p
                 p.add_(g, alpha=-group["lr"])
         return loss
 
 
 class Momentum(torch.optim.Optimizer):
-    """Heavy-ball momentum in the book's form (Chapter 6, ``eq-heavy-ball``), as a torch optimizer.
+    """Heavy-ball momentum, the book's form (Chapter 6, ``eq-heavy-ball``).
 
-    b_1 = g_1, b_t = beta b_{t-1} + g_t, theta <- theta - lr b_t: ``torch.optim.SGD(momentum=beta)``.
+    b_1 = g_1, b_t = beta b_{t-1} + g_t, theta <- theta - lr b_t:
+    ``torch.optim.SGD(momentum=beta)``.
     """
 
-    def __init__(self, params, lr: float, beta: float = 0.9, weight_decay: float = 0.0):
+    def __init__(self, params, lr: float, beta: float = 0.9,
+                 weight_decay: float = 0.0):
         _check_hyperparameters("Momentum", lr, weight_decay, beta=beta)
-        super().__init__(params, {"lr": lr, "beta": beta, "weight_decay": weight_decay})
+        defaults = {"lr": lr, "beta": beta, "weight_decay": weight_decay}
+        super().__init__(params, defaults)
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None):
+    def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
+            decay = group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad if group["weight_decay"] == 0 else p.grad + group["weight_decay"] * p
+                g = p.grad if decay == 0 else p.grad + decay * p
                 state = self.state[p]
                 if "b" not in state:
-                    state["b"] = g.clone()                      # b_1 = g_1
+                    state["b"] = g.clone()                  # b_1 = g_1
                 else:
-                    state["b"].mul_(group["beta"]).add_(g)      # b_t = beta b_{t-1} + g_t
+                    state["b"].mul_(group["beta"]).add_(g)  # b_t
                 p.add_(state["b"], alpha=-group["lr"])
         return loss
 
 
-def adam_update_(p: torch.Tensor, g: torch.Tensor, m: torch.Tensor, v: torch.Tensor, step_size, root_correction,
-                 beta1: float, beta2: float, eps: float) -> None:
+def adam_update_(p, g, m, v, step_size, root_correction, beta1, beta2, eps):
     """One Adam update of one tensor, in place (Chapter 8, ``eq-bias-correction``).
 
-    ``step_size`` is lr / (1 - beta1^t) and ``root_correction`` is sqrt(1 - beta2^t), so that
-    p - step_size m / (sqrt(v) / root_correction + eps) is the step of ``eq-bias-correction``.
-    They are numbers, or 0-dimensional tensors when the function is compiled (so that
-    ``torch.compile`` does not compile it again for every t). Eager torch runs each call below as
-    one pass over memory, seven in all (Chapter 9 counts their bytes); ``torch.compile`` fuses
-    them into one.
+    ``step_size`` is lr / (1 - beta1^t) and ``root_correction`` is
+    sqrt(1 - beta2^t), so that p - step_size m / (sqrt(v) / root_correction
+    + eps) is the step of ``eq-bias-correction``. They are numbers, or
+    0-dimensional tensors when the function is compiled (so that
+    ``torch.compile`` does not compile it again for every t). Eager torch
+    runs each call below as one pass over memory, seven in all (Chapter 9
+    counts their bytes); ``torch.compile`` fuses them into one.
     """
-    m.lerp_(g, 1 - beta1)                                   # m <- beta1 m + (1 - beta1) g
-    v.mul_(beta2).addcmul_(g, g, value=1 - beta2)           # v <- beta2 v + (1 - beta2) g^2
-    denominator = v.sqrt().div_(root_correction).add_(eps)  # sqrt(v_hat) + eps
-    if isinstance(step_size, torch.Tensor):                 # compiled: a tensor cannot be a `value`
+    m.lerp_(g, 1 - beta1)                          # beta1 m + (1 - beta1) g
+    v.mul_(beta2).addcmul_(g, g, value=1 - beta2)  # beta2 v + (1 - beta2) g^2
+    denominator = v.sqrt().div_(root_correction).add_(eps)  # sqrt(v_hat)+eps
+    if isinstance(step_size, torch.Tensor):  # compiled: no tensor as `value`
         p.addcdiv_(m, denominator.div_(step_size), value=-1)
     else:
-        p.addcdiv_(m, denominator, value=-step_size)        # p <- p - step_size m / denominator
+        p.addcdiv_(m, denominator, value=-step_size)
 
 
 class Adam(torch.optim.Optimizer):
-    """Adam with bias correction (Chapters 7 and 8, ``eq-adam``, ``eq-bias-correction``), as a torch optimizer.
+    """Adam with bias correction (Chapters 7 and 8, ``eq-bias-correction``).
 
-    The arguments and defaults are ``torch.optim.Adam``'s; ``weight_decay`` is the L2 term added
-    to the gradient. ``compiled=True`` runs :func:`adam_update_` through ``torch.compile``, which
-    fuses the update into a single pass over p, g, m and v (worth it on a GPU; compiling takes
-    tens of seconds on a CPU).
+    The arguments and defaults are ``torch.optim.Adam``'s; ``weight_decay``
+    is the L2 term added to the gradient. ``compiled=True`` runs
+    :func:`adam_update_` through ``torch.compile``, which fuses the update
+    into a single pass over p, g, m and v (worth it on a GPU; compiling
+    takes tens of seconds on a CPU).
     """
 
     decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, compiled: bool = False):
-        _check_hyperparameters(type(self).__name__, lr, weight_decay, betas=betas, eps=eps)
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay})
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                 weight_decay=0.0, compiled=False):
+        _check_hyperparameters(type(self).__name__, lr, weight_decay,
+                               betas=betas, eps=eps)
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps,
+                    "weight_decay": weight_decay}
+        super().__init__(params, defaults)
         self.compiled = compiled
-        self.update = torch.compile(adam_update_, dynamic=True) if compiled else adam_update_
+        self.update = adam_update_
+        if compiled:
+            self.update = torch.compile(adam_update_, dynamic=True)
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None):
+    def step(self, closure=None):
         loss = _evaluate(closure)
         for group in self.param_groups:
-            lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            lr, (beta1, beta2) = group["lr"], group["betas"]
+            eps, wd = group["eps"], group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 g = p.grad
                 if wd != 0 and self.decoupled:
-                    p.mul_(1 - lr * wd)                         # AdamW: shrink theta, then step
+                    p.mul_(1 - lr * wd)  # AdamW: shrink theta, then step
                 elif wd != 0:
-                    g = g + wd * p                              # Adam: L2 term in the gradient
+                    g = g + wd * p       # Adam: L2 term in the gradient
                 state = self.state[p]
                 if not state:
                     state["t"] = 0
-                    state["m"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["v"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["m"] = torch.zeros_like(p)
+                    state["v"] = torch.zeros_like(p)
                 state["t"] += 1
                 t = state["t"]
-                step_size, root_correction = lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
-                if self.compiled:  # torch.full, unlike torch.tensor, does not wait for the GPU
-                    scalar_type = torch.float64 if p.dtype == torch.float64 else torch.float32
-                    step_size = torch.full((), step_size, dtype=scalar_type, device=p.device)
-                    root_correction = torch.full((), root_correction, dtype=scalar_type, device=p.device)
-                self.update(p, g, state["m"], state["v"], step_size, root_correction, beta1, beta2, eps)
+                step_size = lr / (1 - beta1**t)
+                root_correction = math.sqrt(1 - beta2**t)
+                if self.compiled:  # 0-d tensors; torch.full does not wait
+                    step_size = _scalar(step_size, p)
+                    root_correction = _scalar(root_correction, p)
+                self.update(p, g, state["m"], state["v"], step_size,
+                            root_correction, beta1, beta2, eps)
         return loss
 
 
-class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov and Hutter; Chapter 9, ``eq-adamw``).
+def _scalar(value: float, p: torch.Tensor) -> torch.Tensor:
+    """``value`` as a 0-d tensor on p's device (float64 for float64 p, else float32).
 
-    theta <- (1 - lr wd) theta, then the Adam step with the raw gradient; ``torch.optim.AdamW``'s
-    arguments and defaults (``weight_decay=0.01``).
+    ``torch.full`` queues the value without waiting for a GPU, which
+    ``torch.tensor(value, device=...)`` would do.
+    """
+    dtype = torch.float64 if p.dtype == torch.float64 else torch.float32
+    return torch.full((), value, dtype=dtype, device=p.device)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter; ``eq-adamw``).
+
+    theta <- (1 - lr wd) theta, then the Adam step with the raw gradient;
+    ``torch.optim.AdamW``'s arguments and defaults (``weight_decay=0.01``).
     """
 
     decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, compiled: bool = False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, compiled=compiled)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                 weight_decay=1e-2, compiled=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps,
+                         weight_decay=weight_decay, compiled=compiled)
 
 
 def _evaluate(closure):
@@ -407,10 +432,11 @@ def train(model: nn.Module, optimizer: torch.optim.Optimizer, train_data: Split,
         finite = torch.ones((), dtype=torch.bool, device=device)
         for batch in order.split(batch_size):
             optimizer.zero_grad()
-            loss = F.cross_entropy(model(train_data.x[batch]), train_data.y[batch])
+            logits = model(train_data.x[batch])
+            loss = F.cross_entropy(logits, train_data.y[batch])
             loss.backward()
             optimizer.step()
-            finite &= torch.isfinite(loss)  # kept on the device: asking every step would wait for the GPU
+            finite &= torch.isfinite(loss)  # on the device: no waiting
         synchronize(device)
         training_seconds += time.perf_counter() - start
         if not finite.item():
