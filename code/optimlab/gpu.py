@@ -177,7 +177,8 @@ class Momentum(torch.optim.Optimizer):
         return loss
 
 
-def adam_update_(p, g, m, v, step_size, root_correction, beta1, beta2, eps):
+def adam_update_(p, g, m, v, step_size, root_correction,
+                 beta1, beta2, eps):
     """One Adam update of one tensor, in place (Chapter 8, ``eq-bias-correction``).
 
     ``step_size`` is lr / (1 - beta1^t) and ``root_correction`` is
