@@ -179,7 +179,7 @@ class Momentum(torch.optim.Optimizer):
 
 def adam_update_(p, g, m, v, step_size, root_correction,
                  beta1, beta2, eps):
-    """One Adam update of one tensor, in place (Chapter 8, ``eq-bias-correction``).
+    """One in-place Adam update (Chapter 8, ``eq-bias-correction``).
 
     ``step_size`` is lr / (1 - beta1^t) and ``root_correction`` is
     sqrt(1 - beta2^t), so that p - step_size m / (sqrt(v) / root_correction
@@ -190,9 +190,9 @@ def adam_update_(p, g, m, v, step_size, root_correction,
     counts their bytes); ``torch.compile`` fuses them into one.
     """
     m.lerp_(g, 1 - beta1)                          # beta1 m + (1 - beta1) g
-    v.mul_(beta2).addcmul_(g, g, value=1 - beta2)  # beta2 v + (1 - beta2) g^2
-    denominator = v.sqrt().div_(root_correction).add_(eps)  # sqrt(v_hat)+eps
-    if isinstance(step_size, torch.Tensor):  # compiled: no tensor as `value`
+    v.mul_(beta2).addcmul_(g, g, value=1 - beta2)  # beta2 v + (1-beta2) g^2
+    denominator = v.sqrt().div_(root_correction).add_(eps)  # v_hat^.5+eps
+    if isinstance(step_size, torch.Tensor):  # compiled: a tensor, divide
         p.addcdiv_(m, denominator.div_(step_size), value=-1)
     else:
         p.addcdiv_(m, denominator, value=-step_size)
@@ -264,7 +264,7 @@ def _scalar(value: float, p: torch.Tensor) -> torch.Tensor:
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov and Hutter; ``eq-adamw``).
+    """Adam with decoupled weight decay (Loshchilov, Hutter; ``eq-adamw``).
 
     theta <- (1 - lr wd) theta, then the Adam step with the raw gradient;
     ``torch.optim.AdamW``'s arguments and defaults (``weight_decay=0.01``).
