@@ -129,7 +129,7 @@ LINE_MISTAKES = {
     "not implemented": (not_implemented, "not implemented yet"),
     "sum": (lambda x, y, t: len(x) * line_grad(x, y, t), "factor of n"),
     "missing 2": (lambda x, y, t: 0.5 * line_grad(x, y, t), "factor of 2"),
-    "sum without 2": (lambda x, y, t: 0.5 * len(x) * line_grad(x, y, t), "factor of 2"),
+    "sum without 2": (lambda x, y, t: 0.5 * len(x) * line_grad(x, y, t), "factor of n/2"),
     "sign": (lambda x, y, t: -line_grad(x, y, t), "wrong sign"),
     "swapped": (lambda x, y, t: line_grad(x, y, t)[::-1], "swapped"),
     "no x": (lambda x, y, t: np.repeat(line_grad(x, y, t)[:1], 2), "factor x_i"),

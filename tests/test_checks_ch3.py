@@ -60,12 +60,13 @@ def test_check_layer_backward_passes_correct_solutions(capsys):
     assert "all 3 cases passed" in capsys.readouterr().out
 
 
-def test_check_layer_backward_protects_its_cases_from_in_place_edits():
+def test_check_layer_backward_names_an_in_place_edit_of_its_input():
     def vandal(h_in, a_in, W, delta, act_grad):
         result = correct(h_in, a_in, W, delta, act_grad)
         delta[:] = 0.0
         return result
-    check_layer_backward(vandal)
+    with pytest.raises(CheckFailed, match="changed the caller's delta in place"):
+        check_layer_backward(vandal)
 
 
 @pytest.mark.parametrize("activation_name", ["tanh", "relu", "sigmoid"])

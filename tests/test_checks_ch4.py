@@ -107,7 +107,7 @@ def test_the_right_answer_passes(capsys):
     assert "all 12 cases passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, message", [
+WRONG_ANSWERS = [
     (no_rule_one, "Check this rule first"),
     (rule_one_keeps_a_to_b, r"not \[a, b\]"),
     (rule_one_halves_towards_zero, r"not \[a, d/2\]"),
@@ -121,7 +121,10 @@ def test_the_right_answer_passes(capsys):
     (new_ends_at_the_thirds, "need not sit at the thirds"),
     (rule_one_upper_end_wrong, r"the new upper end is the midpoint \(a \+ d\) / 2 = 2.5, got 1.5"),
     (not_implemented, "not implemented"),
-])
+]
+
+
+@pytest.mark.parametrize("wrong, message", WRONG_ANSWERS)
 def test_wrong_answers_fail_with_a_helpful_message(wrong, message):
     with pytest.raises(CheckFailed, match=message):
         check_bracket_rule(wrong)

@@ -110,7 +110,7 @@ def test_right_answers_pass(fn, capsys):
     assert "all 5 cases passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("fn, message", [
+MISTAKES = [
     (not_implemented, "not implemented yet"),
     (stacked, "one stacked array"),
     (in_place_theta, "changed the caller's theta in place"),
@@ -128,7 +128,10 @@ def test_right_answers_pass(fn, capsys):
     (swapped, "the pair is swapped"),
     (wrong_buffer_returned, "b_new is not"),
     (drifting, "expected theta_new"),
-])
+]
+
+
+@pytest.mark.parametrize("fn, message", MISTAKES)
 def test_each_mistake_gets_its_own_message(fn, message):
     with pytest.raises(CheckFailed, match=message):
         check_momentum_step(fn)

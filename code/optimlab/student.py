@@ -1,6 +1,7 @@
-"""Make the student edition of the book's chapters.
+"""Make the student edition of the book's chapters, or an nbgrader course from them.
 
     python -m optimlab.student OUTDIR [CHAPTER_DIR]
+    python -m optimlab.student --course COURSE_DIR [CHAPTER_DIR]
 
 The notebooks in ``chapters/`` are the instructor edition. The student edition is the same
 notebooks with
@@ -12,6 +13,12 @@ notebooks with
 
 with all outputs cleared. The check cell after each coding exercise then fails with
 "... is not implemented yet" until the student writes the code.
+
+``--course`` writes an nbgrader course directory instead: ``nbgrader_config.py`` and one
+assignment per chapter under ``source/``. nbgrader's own ``generate_assignment`` then releases
+the student edition (with :class:`RemoveWrittenSolutions` added to its preprocessors, so the
+written solutions go too) and ``autograde`` scores the coding exercises: each check cell is an
+nbgrader grade cell worth its ``points``. The book's instructor guide walks through it.
 """
 
 from __future__ import annotations
@@ -21,9 +28,13 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import ClearOutput, ClearSolutions
+from traitlets import Bool
 
-__all__ = ["remove_solution_blocks", "student_notebook", "write_student_edition", "main"]
+__all__ = ["remove_solution_blocks", "RemoveWrittenSolutions", "student_notebook",
+           "write_student_edition", "configure_nbgrader", "write_course", "main"]
 
 _OPENING = re.compile(r"^(?P<fence>`{3,}|:{3,})\{solution\}")
 
@@ -45,16 +56,30 @@ def remove_solution_blocks(markdown: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
 
 
+class RemoveWrittenSolutions(Preprocessor):
+    """Remove the ``{solution}`` blocks of the prose, and markdown cells left empty by it.
+
+    nbgrader's ``ClearSolutions`` clears the code between the solution markers; the worked
+    solutions of the conceptual exercises are MyST directives it does not know. This
+    preprocessor removes them, in the student edition and in nbgrader's ``generate_assignment``.
+    """
+
+    enabled = Bool(True).tag(config=True)  # nbconvert's preprocessors are off unless enabled
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if cell.cell_type == "markdown" and "{solution}" in cell.source:
+                cell.source = remove_solution_blocks(cell.source)
+        nb.cells = [c for c in nb.cells if c.cell_type != "markdown" or c.source.strip()]
+        return nb, resources
+
+
 def student_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the student edition of one chapter notebook (the input is not modified)."""
     notebook = nbformat.from_dict(notebook)
     resources: dict = {}
-    notebook, resources = ClearSolutions().preprocess(notebook, resources)
-    notebook, resources = ClearOutput().preprocess(notebook, resources)
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown" and "{solution}" in cell.source:
-            cell.source = remove_solution_blocks(cell.source)
-    notebook.cells = [c for c in notebook.cells if c.cell_type != "markdown" or c.source.strip()]
+    for preprocessor in (ClearSolutions(), ClearOutput(), RemoveWrittenSolutions()):
+        notebook, resources = preprocessor.preprocess(notebook, resources)
     return notebook
 
 
@@ -73,13 +98,65 @@ def write_student_edition(out_dir, chapter_dir="chapters") -> list[Path]:
     return written
 
 
+# Seconds per cell when nbgrader's autograde runs a chapter: the book's cells take at most a
+# few seconds on a laptop, nbgrader's default of 30 is tight on a busy JupyterHub.
+AUTOGRADE_CELL_TIMEOUT = 300
+
+_COURSE_CONFIG = """\
+# nbgrader configuration for a course taught from How Networks Learn
+# (written by `python -m optimlab.student --course`; see the book's instructor guide).
+from optimlab.student import configure_nbgrader
+
+c = get_config()  # noqa: F821 - nbgrader defines get_config
+c.CourseDirectory.course_id = {course_id!r}
+configure_nbgrader(c)
+"""
+
+
+def configure_nbgrader(config) -> None:
+    """Set up an nbgrader ``config`` for the book's chapters.
+
+    ``generate_assignment`` runs nbgrader's own preprocessors with :class:`RemoveWrittenSolutions`
+    right after ``ClearSolutions``, and ``autograde`` gives each cell
+    ``AUTOGRADE_CELL_TIMEOUT`` seconds.
+    """
+    steps = list(GenerateAssignment.class_traits()["preprocessors"].default())
+    steps.insert(steps.index(ClearSolutions) + 1, RemoveWrittenSolutions)
+    config.GenerateAssignment.preprocessors = steps
+    config.Execute.timeout = AUTOGRADE_CELL_TIMEOUT
+
+
+def write_course(course_dir, chapter_dir="chapters", course_id="how-networks-learn") -> list[Path]:
+    """Write an nbgrader course: ``nbgrader_config.py`` and ``source/<chapter>/<chapter>.ipynb``.
+
+    Each chapter becomes one assignment, named after its file (``01_losses_mle``). Returns the
+    notebooks written.
+    """
+    chapter_dir, course_dir = Path(chapter_dir), Path(course_dir)
+    sources = sorted(chapter_dir.glob("*.ipynb"))
+    if not sources:
+        raise ValueError(f"no chapter notebooks (*.ipynb) found in {chapter_dir.resolve()}")
+    course_dir.mkdir(parents=True, exist_ok=True)
+    (course_dir / "nbgrader_config.py").write_text(_COURSE_CONFIG.format(course_id=course_id))
+    written = []
+    for source in sources:
+        target = course_dir / "source" / source.stem / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+        written.append(target)
+    return written
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not 1 <= len(argv) <= 2:
+    course = argv[:1] == ["--course"]
+    arguments = argv[1:] if course else argv
+    if not 1 <= len(arguments) <= 2:
         print(__doc__.strip().splitlines()[0] if __doc__ else "", file=sys.stderr)
-        print("usage: python -m optimlab.student OUTDIR [CHAPTER_DIR]", file=sys.stderr)
+        print("usage: python -m optimlab.student OUTDIR [CHAPTER_DIR]\n"
+              "       python -m optimlab.student --course COURSE_DIR [CHAPTER_DIR]", file=sys.stderr)
         return 2
-    for path in write_student_edition(*argv):
+    for path in (write_course if course else write_student_edition)(*arguments):
         print(f"wrote {path}")
     return 0
 

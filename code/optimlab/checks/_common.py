@@ -10,29 +10,37 @@ class CheckFailed(AssertionError):
     """An exercise check failed; the message says what is most likely wrong."""
 
 
-def _invoke(fn, *args, copy_arrays: bool = True):
+def _invoke(fn, *args, copy_arrays: bool = True, watch: tuple[str, ...] = (), fix: str = ""):
     """Call the student's function and return what it returns.
 
     Array arguments are passed as fresh copies (a function that modifies its input cannot spoil
     the reference cases) unless ``copy_arrays=False``, which lets a check see such a change;
     functions and numbers are passed as they are. A missing implementation or a crash becomes a
-    :class:`CheckFailed` that says so.
+    :class:`CheckFailed` that says so. ``watch`` names the arguments, in order, that the function
+    must leave as they are: if it writes into one, the check fails with ``fix``, which says how to
+    compute a new array instead.
     """
     name = getattr(fn, "__name__", "your function")
     fresh = [a if not copy_arrays or callable(a) or np.isscalar(a) else np.array(a, copy=True) for a in args]
     try:
-        return fn(*fresh)
+        result = fn(*fresh)
     except NotImplementedError:
         raise CheckFailed(
             f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
         ) from None
     except Exception as error:  # the student's bug, reported rather than hidden
         raise CheckFailed(f"{name} raised {type(error).__name__}: {error}") from error
+    changed = [label for label, before, after in zip(watch, args, fresh, strict=False)
+               if isinstance(before, np.ndarray) and not np.array_equal(before, after, equal_nan=True)]
+    if changed:
+        raise CheckFailed(f"{name} changed the caller's {' and '.join(changed)} in place (-=, *=, out= or an "
+                          f"assignment to a slice write into the caller's array): {fix}")
+    return result
 
 
-def _call(fn, *args, copy_arrays: bool = True) -> np.ndarray:
+def _call(fn, *args, copy_arrays: bool = True, watch: tuple[str, ...] = (), fix: str = "") -> np.ndarray:
     """:func:`_invoke`, expecting an array of numbers back."""
-    result = _invoke(fn, *args, copy_arrays=copy_arrays)
+    result = _invoke(fn, *args, copy_arrays=copy_arrays, watch=watch, fix=fix)
     try:
         return np.asarray(result, dtype=np.float64)
     except (TypeError, ValueError):

@@ -48,6 +48,9 @@ _MISTAKES = {
                   "your average holds the gradient, not its square: v_t = alpha v_{{t-1}} + (1 - alpha) * g_t**2."),
     "sign": (lambda th, g, v, lr, a, e: (th + lr * g / (np.sqrt(_average(v, g, a)) + e), _average(v, g, a)),
              "your step goes uphill: theta_t = theta_{{t-1}} MINUS lr * g / (sqrt(v_t) + eps)."),
+    "no lr": (lambda th, g, v, lr, a, e: (th - g / (np.sqrt(_average(v, g, a)) + e), _average(v, g, a)),
+              "your step leaves out the learning rate lr (here {lr}): "
+              "theta_t = theta_{{t-1}} - lr * g / (sqrt(v_t) + eps)."),
     "old average": (lambda th, g, v, lr, a, e: (th - lr * g / (np.sqrt(v) + e), _average(v, g, a)),
                     "you step with the old average v_{{t-1}}: update v first, then divide by sqrt(v_t) + eps."),
     "lr and alpha swapped": (lambda th, g, v, lr, a, e: (th - a * g / (np.sqrt(_average(v, g, lr)) + e),

@@ -10,7 +10,8 @@ __all__ = ["check_layer_backward", "layer_backward_reference"]
 
 def _call_returning(fn, count: int, *args):
     """:func:`_invoke`, expecting a tuple of ``count`` arrays back."""
-    result = _invoke(fn, *args)
+    result = _invoke(fn, *args, watch=("h_in", "a_in", "W", "delta"),
+                     fix="compute new arrays, slope = activation_grad(a_in), and leave the inputs as they came.")
     name = getattr(fn, "__name__", "your function")
     if not isinstance(result, (tuple, list)) or len(result) != count:
         raise CheckFailed(f"{name} must return a tuple of {count} arrays, got {type(result).__name__}"
@@ -42,6 +43,9 @@ def _diagnose_dW(got, want, h_in, a_in, delta):
     if n > 1 and _close(got, want / n):
         raise CheckFailed("dW is n times too small: sum over the examples (delta.T @ h_in), do not average. "
                           "The loss's 1/n is already inside delta.")
+    if _close(got, -want):
+        raise CheckFailed("dW has the wrong sign: the gradient is dL/dW = delta.T @ h_in, with no minus; the "
+                          "minus belongs to the update, W - lr * dW, not to the gradient.")
     if _close(got, delta.T @ a_in):
         raise CheckFailed("dW uses a_in, the pre-activation below; the layer's input is h_in = f(a_in): "
                           "dW = delta.T @ h_in.")

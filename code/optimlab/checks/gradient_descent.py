@@ -105,8 +105,12 @@ def check_line_mse_grad(fn) -> None:
         if n > 1 and _close(got, n * want):
             raise CheckFailed(f"off by a factor of n = {n}: the loss is a mean, so divide the sum over "
                               "examples by n (the sum-convention gradient is n times larger).")
-        if _close(got, 0.5 * want) or (n > 1 and _close(got, 0.5 * n * want)):
+        if _close(got, 0.5 * want):
             raise CheckFailed("a factor of 2 is missing: the derivative of r_i^2 is 2 r_i.")
+        if n > 1 and _close(got, 0.5 * n * want):
+            raise CheckFailed(f"off by a factor of n/2 = {n / 2:g}: you sum r_i over the examples where the "
+                              "mean of 2 r_i belongs, so both the 1/n of the mean and the 2 of the derivative "
+                              "are missing.")
         if _close(got, -want):
             raise CheckFailed("your gradient has the wrong sign: use the residual r_i = theta_0 + theta_1 x_i - y_i "
                               "(prediction minus target), not y_i minus the prediction.")

@@ -24,7 +24,8 @@ def check_bce_with_logits(fn) -> None:
         (np.array([-40.0]), np.array([0.0])),
     ]
     for logits, targets in cases:
-        got = _call(fn, logits, targets)
+        got = _call(fn, logits, targets, watch=("logits", "targets"),
+                    fix="compute new arrays, e.g. np.abs(logits), and leave the inputs as they came.")
         want = losses.bce_with_logits(logits, targets)
         tiny = 0 < want < 1e-8
         if tiny and got.shape == () and np.isclose(got, want, rtol=1e-8, atol=0.0):
@@ -66,7 +67,9 @@ def check_log_softmax(fn) -> None:
         np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1001.0, -1002.0]]),
     ]
     for logits in cases:
-        got = _call(fn, logits)
+        got = _call(fn, logits, watch=("logits",),
+                    fix="shifted = logits - logits.max(axis=1, keepdims=True) makes a new array, logits -= ... "
+                        "does not.")
         want = losses.log_softmax(logits)
         if _close(got, want):
             continue
@@ -85,6 +88,9 @@ def check_log_softmax(fn) -> None:
             )
         if _close(got, np.exp(want)):
             raise CheckFailed("you returned probabilities (the softmax); return their logarithm.")
+        if _close(got, -want):
+            raise CheckFailed("your log-probabilities have the wrong sign: they are at most 0, "
+                              "shifted - log(sum(exp(shifted))), not log(sum(exp(shifted))) - shifted.")
         if logits.shape[0] > 1 and _close(got, losses.log_softmax(logits, axis=0)):
             raise CheckFailed("you normalized each column; normalize each row (axis=-1), one row per example.")
         raise CheckFailed(f"for logits {logits.tolist()} expected {want.tolist()}, got {got.tolist()}.")

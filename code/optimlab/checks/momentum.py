@@ -44,6 +44,9 @@ _MISTAKES = {
     "nesterov": (lambda th, b, g, lr, be: (th - lr * (g + be * (be * b + g)), be * b + g),
                  "that is Nesterov's step, theta -= lr (g_t + beta b_t); heavy ball steps along the buffer "
                  "itself, theta_t = theta_{t-1} - lr * b_t."),
+    "no lr": (lambda th, b, g, lr, be: (th - (be * b + g), be * b + g),
+              "your step leaves out the learning rate: theta_t = theta_{t-1} - lr * b_t, with lr multiplying "
+              "the buffer."),
     "beta twice": (lambda th, b, g, lr, be: (th - lr * be * (be * b + g), be * b + g),
                    "your step multiplies the new buffer by beta again: theta_t = theta_{t-1} - lr * b_t, no beta."),
 }

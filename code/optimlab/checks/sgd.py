@@ -43,13 +43,16 @@ def _variant(example_grads, theta0, x, y, lr, epochs, batch_size, rng, mistake: 
             else:
                 grads = example_grads(where, x[batch], y[batch])
                 grad = grads.sum(axis=0) if mistake == "sum" else grads.mean(axis=0)
-            theta = theta - lr * grad
+            step = {"ascent": -lr, "no lr": 1.0}.get(mistake, lr)
+            theta = theta - step * grad
             path.append(theta)
     return np.array(path)
 
 
 #: The likely mistakes and what to say about each (every message different).
 _MISTAKES = {
+    "ascent": "your steps go uphill: theta = theta - lr * g, against the batch's mean gradient.",
+    "no lr": "your steps leave out the learning rate: multiply the batch's mean gradient by lr.",
     "sum": "you add up the batch's gradients instead of averaging them: each step is batch_size times too "
            "large. Use the mean over the batch, g_t = (1/|B_t|) sum of the per-example gradients.",
     "one permutation": "you reuse one permutation in every epoch: draw a fresh order = rng.permutation(n) at "
