@@ -22,7 +22,7 @@ def test_there_are_chapters():
     assert CHAPTERS, "no notebooks in chapters/"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*CHAPTERS, ROOT / "instructors.ipynb"], ids=lambda p: p.name)
 def test_notebook_is_committed_without_outputs(path):
     notebook = json.loads(path.read_text())
     dirty = [i for i, cell in enumerate(notebook["cells"])
@@ -156,3 +156,15 @@ def test_equations_the_package_cites_exist():
              for label in re.findall(r"``(eq-[\w-]+)``", module.read_text())}
     missing = sorted(f"{module}: {label}" for module, label in cited if label not in labels)
     assert cited and not missing, f"docstrings cite equations no chapter defines: {missing}"
+
+
+def test_instructor_guide_places_every_exercise_and_times_every_chapter():
+    """The guide's table of exercises by course level names each written exercise of the book,
+    and its time table (computed when the page is built) covers every chapter."""
+    guide = "\n".join("".join(c["source"]) for c in json.loads((ROOT / "instructors.ipynb").read_text())["cells"])
+    for path in CHAPTERS:
+        labels = re.findall(r"\{exercise\}[^\n]*\n:label: ([\w-]+)",
+                            "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]))
+        missing = [label for label in labels if f"{{numref}}`{label}`" not in guide]
+        assert not missing, f"the instructor guide does not place {path.name}'s exercises {missing}"
+    assert 'sorted(Path("chapters").glob("*.ipynb"))' in guide and "workload(path)" in guide

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import base64  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -41,6 +42,17 @@ def test_animation_is_light_has_alt_text_and_restores_settings():
     assert 'alt="Two paths creep along the valley"' in html
     assert html.count("data:image/jpeg;base64") >= 20
     assert dict(mpl.rcParams) == before
+
+
+def test_animation_carries_a_still_of_its_last_frame_for_print():
+    """The PDF edition cannot play the player's HTML: it prints the PNG of the last frame."""
+    ls, histories = runs()
+    animation = plots.animate_paths(ls, histories[:1], frames=5, alt="a path")
+    bundle = animation._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    assert bundle["text/html"] == animation.data and "5 frames" in bundle["text/plain"]
 
 
 def test_animation_loads_nothing_from_the_network_and_draws_its_own_icons():

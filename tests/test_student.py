@@ -8,6 +8,7 @@ run here directly, without a kernel.
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -98,3 +99,25 @@ def test_command_line_writes_every_chapter(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [p.name for p in CHAPTERS]
     written = nbformat.read(tmp_path / CHAPTERS[0].name, as_version=4)
     assert not any(c.get("outputs") for c in written.cells if c.cell_type == "code")
+
+
+def test_workload_counts_what_the_student_reads_runs_and_solves():
+    from optimlab.student import MINUTES_PER_CODING_EXERCISE, MINUTES_PER_WRITTEN_EXERCISE, workload
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# A title\n\none two three four five"),
+        nbformat.v4.new_markdown_cell("```{exercise}\n:label: ex-a\nsix seven\n```\n\n"
+                                      "```{solution} ex-a\nthese words are a solution\n```"),
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("assert x == 1", metadata={"tags": ["remove-input"]}),
+        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION",
+                                  metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": "f",
+                                                         "locked": False, "schema_version": 3, "task": False}}),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "chapter.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+        w = workload(path)
+    assert (w.title, w.code_cells, w.written, w.coding) == ("A title", 2, 1, 1)
+    assert w.words == 9, w  # title, prose and the exercise; never the solution's words or the markup
+    assert w.exercise_minutes == MINUTES_PER_WRITTEN_EXERCISE + MINUTES_PER_CODING_EXERCISE

@@ -7,6 +7,7 @@ have an opaque white background so they stay legible on the website's dark theme
 
 from __future__ import annotations
 
+import io
 import re
 
 import matplotlib as mpl
@@ -15,7 +16,7 @@ import numpy as np
 
 __all__ = [
     "COLORS", "TEXT_WIDTH", "DPI", "SMALLEST_FONT_PT", "use_book_style", "new_figure", "mark_minimum", "data_and_model",
-    "contour", "trajectory", "paths_on_contours", "loss_curves", "animate_paths",
+    "contour", "trajectory", "paths_on_contours", "loss_curves", "Animation", "animate_paths",
     "gradient_arrows", "distance_curves", "line_and_trials", "bracket_iterations",
 ]
 
@@ -186,20 +187,37 @@ _PLAYER_ICONS = {
 }
 
 
+class Animation:
+    """An animation for every edition: the website's player and, for print, a still of its last frame.
+
+    ``data`` is the player's HTML (what Jupyter, Colab and the website show); ``still`` is a PNG
+    of the last frame, which the PDF edition prints, since paper cannot play an animation.
+    """
+
+    def __init__(self, data: str, still: bytes, frames: int):
+        self.data, self.still, self.frames = data, still, frames
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        return {"text/html": self.data, "image/png": base64.b64encode(self.still).decode("ascii"),
+                "text/plain": f"<animation of {self.frames} frames>"}
+
+
 def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, alt: str = "",
                   width: float = TEXT_WIDTH, height: float = 3.8, dpi: int = DPI,
                   labels=(r"$\theta_1$", r"$\theta_2$"), decorate=None, legend_loc: str = "best"):
     """An animation of the optimizers' paths on the landscape, as HTML that plays on the website.
 
     Uses matplotlib's ``to_jshtml``: the frames are embedded images with play/pause controls, so
-    the animation needs no kernel. ``alt`` describes the animation for screen readers. Keep
+    the animation needs no kernel. Returns an :class:`Animation`, which also carries a still of
+    the last frame for the PDF edition. ``alt`` describes the animation for screen readers. Keep
     ``frames`` and ``dpi`` modest: every frame is stored in the page. ``labels`` are the axis
     labels, as in :func:`contour`. ``decorate(ax)``, if given, draws what every frame shares
     (a marker for a local minimum, say) on the axes once, before the paths. ``legend_loc`` is
     matplotlib's legend location; "best" is judged before any path is drawn, so name a corner
     when the paths would run under the legend.
     """
-    from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
     fig, ax = new_figure(width=width, height=height)
@@ -225,6 +243,10 @@ def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, a
         return lines
 
     animation = FuncAnimation(fig, show, frames=ticks, interval=interval, blit=False)
+    show(ticks[-1])
+    title.set_text(f"step {longest - 1} (the last frame: the website plays the animation)")
+    still = io.BytesIO()
+    fig.savefig(still, format="png", dpi=dpi)
     export = {"animation.frame_format": "jpeg", "savefig.dpi": dpi}  # JPEG frames: a fifth of PNG's size
     saved = {key: mpl.rcParams[key] for key in export}
     mpl.rcParams.update(export)
@@ -241,7 +263,7 @@ def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, a
                   lambda m: f'<span aria-hidden="true">{_PLAYER_ICONS.get(m.group(1), "?")}</span>', html)
     if alt:
         html = html.replace("<img id=", f'<img alt="{alt}" id=', 1)
-    return HTML(_RESPONSIVE_PLAYER + html)
+    return Animation(_RESPONSIVE_PLAYER + html, still.getvalue(), len(ticks))
 
 
 # Chapter 2 helpers

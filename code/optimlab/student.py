@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -34,7 +35,7 @@ from nbgrader.preprocessors import ClearOutput, ClearSolutions
 from traitlets import Bool
 
 __all__ = ["remove_solution_blocks", "RemoveWrittenSolutions", "student_notebook",
-           "write_student_edition", "configure_nbgrader", "write_course", "main"]
+           "write_student_edition", "configure_nbgrader", "write_course", "Workload", "workload", "main"]
 
 _OPENING = re.compile(r"^(?P<fence>`{3,}|:{3,})\{solution\}")
 
@@ -96,6 +97,58 @@ def write_student_edition(out_dir, chapter_dir="chapters") -> list[Path]:
         nbformat.write(student_notebook(nbformat.read(source, as_version=4)), target)
         written.append(target)
     return written
+
+
+# The rule of thumb behind the instructor guide's time per chapter: prose with mathematics read
+# at 100 words a minute, half a minute to run and read each code cell the student sees, and the
+# exercises at 15 minutes for a written one and 25 for a coding one.
+WORDS_PER_MINUTE = 100
+MINUTES_PER_CODE_CELL = 0.5
+MINUTES_PER_WRITTEN_EXERCISE = 15
+MINUTES_PER_CODING_EXERCISE = 25
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a chapter asks of a student (instructor guide, "How long a chapter takes")."""
+
+    title: str
+    words: int            # prose the student reads, solutions left out
+    code_cells: int       # code cells the student sees and runs
+    written: int          # conceptual exercises
+    coding: int           # coding exercises
+
+    @property
+    def reading_minutes(self) -> float:
+        return self.words / WORDS_PER_MINUTE + self.code_cells * MINUTES_PER_CODE_CELL
+
+    @property
+    def exercise_minutes(self) -> float:
+        return self.written * MINUTES_PER_WRITTEN_EXERCISE + self.coding * MINUTES_PER_CODING_EXERCISE
+
+
+_HIDDEN = {"remove-cell", "remove-input"}
+
+
+def workload(path) -> Workload:
+    """Measure the student edition of the chapter notebook at ``path``: its prose, cells and exercises."""
+    notebook = student_notebook(nbformat.read(path, as_version=4))
+    markdown = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+    title = next((line[2:].strip() for text in markdown for line in text.splitlines() if line.startswith("# ")), None)
+    if title is None:
+        raise ValueError(f"{path}: no title (a '# ' heading) in any markdown cell")
+    prose = re.sub(r"```\{raw\}.*?```", " ", "\n".join(markdown), flags=re.S)
+    # directive fences and options (```{exercise}, :label: ...) are markup, not words to read
+    prose = re.sub(r"^\s*(`{3,}|:{3,}|:[\w-]+:).*$", " ", prose, flags=re.M)
+    visible = [c for c in notebook.cells if c.cell_type == "code"
+               and not _HIDDEN & set(c.metadata.get("tags", []))]
+    return Workload(
+        title=title,
+        words=len(re.findall(r"[A-Za-z0-9$\\]+[^\s]*", prose)),
+        code_cells=len(visible),
+        written=sum(text.count("{exercise}") for text in markdown),
+        coding=sum(1 for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")),
+    )
 
 
 # Seconds per cell when nbgrader's autograde runs a chapter: the book's cells take at most a
