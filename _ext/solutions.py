@@ -112,7 +112,10 @@ def _student_downloads(app, exception):
 
     for path in Path(app.outdir, "_sources").rglob("*.ipynb"):
         notebook = nbformat.read(path, as_version=4)
-        nbformat.write(student_notebook(notebook), path)
+        # only chapters have solutions; a page such as the instructor guide may name nbgrader's
+        # markers in its prose, which nbgrader would take for a solution outside a solution cell
+        if any("nbgrader" in c.metadata or "{solution}" in c.source for c in notebook.cells):
+            nbformat.write(student_notebook(notebook), path)
 
 
 def _choose_mode(app, config):

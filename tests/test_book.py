@@ -92,7 +92,8 @@ def test_colab_install_cell_uses_the_configured_repository(path):
 def _cited_keys() -> set[str]:
     """Every key cited with {cite}, {cite:p} or {cite:t} in the book's pages and chapters."""
     texts = [(ROOT / f"{entry}.md").read_text() for entry in toc_files() if (ROOT / f"{entry}.md").exists()]
-    texts += ["".join(cell["source"]) for path in CHAPTERS for cell in json.loads(path.read_text())["cells"]
+    notebooks = [ROOT / f"{entry}.ipynb" for entry in toc_files() if (ROOT / f"{entry}.ipynb").exists()]
+    texts += ["".join(cell["source"]) for path in notebooks for cell in json.loads(path.read_text())["cells"]
               if cell["cell_type"] == "markdown"]
     return {key.strip() for text in texts for keys in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", text)
             for key in keys.split(",")}

@@ -38,7 +38,7 @@ MISTAKES = {
     "db averaged": (replace(1, lambda h, a, W, d, f: d.mean(axis=0)), "n times too small"),
     "db scalar": (replace(1, lambda h, a, W, d, f: d.sum()), "shape"),
     "db other": (replace(1, lambda h, a, W, d, f: d.sum(axis=0) + 1.0), "db is wrong"),
-    "no activation derivative": (replace(2, lambda h, a, W, d, f: d @ W), "forgot the activation derivative"),
+    "no activation derivative": (replace(2, lambda h, a, W, d, f: d @ W), r"stops at the layer's input h_in"),
     "derivative at h_in": (replace(2, lambda h, a, W, d, f: (d @ W) * f(h)), "evaluate it at the pre-activation"),
     "times the activation": (replace(2, lambda h, a, W, d, f: (d @ W) * h), "multiplied by the activation"),
     "delta_in shape": (replace(2, lambda h, a, W, d, f: d), "shape of a_in"),

@@ -74,8 +74,8 @@ def _diagnose_delta_in(got, want, h_in, a_in, W, delta, activation_grad):
         raise CheckFailed(f"delta_in must have the shape of a_in, (n, d_in) = {want.shape}, got {got.shape}; "
                           "delta @ W maps (n, d_out) to (n, d_in).")
     if _close(got, upstream):
-        raise CheckFailed("delta_in = delta @ W is missing the activation derivative: you forgot the "
-                          "activation derivative. Multiply elementwise by activation_grad(a_in).")
+        raise CheckFailed("delta_in = delta @ W stops at the layer's input h_in: the chain rule goes on "
+                          "through h_in = f(a_in), so multiply elementwise by activation_grad(a_in).")
     if _close(got, upstream * activation_grad(h_in)):
         raise CheckFailed("you evaluated the activation derivative at h_in = f(a_in); evaluate it at the "
                           "pre-activation: activation_grad(a_in).")

@@ -57,7 +57,7 @@ def _diagnose(got, points, values, want) -> str:
         return ("when L(a) is the smallest of the four losses, the minimum lies near a: keep [a, (a + d) / 2]. "
                 "Check this rule first, before comparing L(b) and L(c).")
     if lb == lc and np.allclose(got, (a, c)):
-        return "for a tie L(b) = L(c), use rule 3 ('otherwise'): keep [b, d]. Compare with L(b) < L(c), not <=."
+        return "you kept [a, c], but a tie falls to rule 3: keep [b, d]. Compare with L(b) < L(c), not <=."
     if lb < lc and np.allclose(got, (b, d)) or lc < lb and np.allclose(got, (a, c)):
         return ("you kept the side with the higher loss: if L(b) < L(c), the minimum cannot lie beyond c, so "
                 "keep [a, c]; otherwise keep [b, d].")
