@@ -243,8 +243,7 @@ def animate_paths(landscape, histories, frames: int = 30, interval: int = 150, a
         return lines
 
     animation = FuncAnimation(fig, show, frames=ticks, interval=interval, blit=False)
-    show(ticks[-1])
-    title.set_text(f"step {longest - 1} (the last frame: the website plays the animation)")
+    show(ticks[-1])  # the still for print is the last frame, as the player ends on it
     still = io.BytesIO()
     fig.savefig(still, format="png", dpi=dpi)
     export = {"animation.frame_format": "jpeg", "savefig.dpi": dpi}  # JPEG frames: a fifth of PNG's size
