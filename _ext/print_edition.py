@@ -13,20 +13,31 @@ import re
 
 from docutils import nodes
 
-PRESS_PLAY = re.compile(r"\s*Press play,\s+or\s+step\s+through\s+the\s+frames(\s+with\s+the\s+buttons)?\.")
+PRESS_PLAY = re.compile(r"Press play,\s+or\s+step\s+through\s+the\s+frames(\s+with\s+the\s+buttons)?\.")
 IN_PRINT = " In print, the last frame; the website plays the animation."
+
+
+def _drop_press_play(caption) -> None:
+    """Remove the closing "Press play ..." sentence, which MyST may split over several Text nodes
+    (each line break of the caption's source is a node of its own)."""
+    texts = list(caption.findall(nodes.Text))
+    for i, text in enumerate(texts):
+        start = str(text).find("Press play")
+        if start < 0 or not PRESS_PLAY.fullmatch((str(text)[start:] + "".join(texts[i + 1:])).strip()):
+            continue
+        text.parent.replace(text, nodes.Text(str(text)[:start].rstrip()))
+        for later in texts[i + 1:]:
+            later.parent.remove(later)
+        return
 
 
 def print_captions(app, doctree, docname) -> None:
     if app.builder.format != "latex":
         return
     for caption in doctree.findall(nodes.caption):
-        if not caption.astext().startswith("Animation:"):
-            continue
-        for text in list(caption.findall(nodes.Text)):
-            if PRESS_PLAY.search(text):
-                text.parent.replace(text, nodes.Text(PRESS_PLAY.sub("", str(text))))
-        caption += nodes.Text(IN_PRINT)
+        if caption.astext().startswith("Animation:"):
+            _drop_press_play(caption)
+            caption += nodes.Text(IN_PRINT)
 
 
 def setup(app):

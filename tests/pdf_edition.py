@@ -11,8 +11,8 @@ checks read the PDF with poppler's ``pdfinfo`` and ``pdftotext``:
 * every chapter's title, the guide "For instructors" and "About this book" are in it;
 * every chapter has numbered figures, equations and exercises (``Fig. 3.1``, ``(3.1)``,
   ``Exercise 3.1``), with their solutions;
-* no widget or animation leaks its HTML or its Python repr into the text, and each animation
-  prints a still with the note that says so.
+* no widget or animation leaks its HTML or its Python repr into the text, no caption asks the
+  reader to press play, and each animation prints a still with the note that says so.
 
 It prints the build time, the page count and what it checked, and exits with status 1 on the
 first failed check.
@@ -35,7 +35,8 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 PAGES = range(150, 450)
 #: What must never reach the page: widget and animation HTML, and Python reprs of display objects.
 LEAKS = ["<div", "<script", "<style", "</", "VBox(", "HBox(", "IntSlider(", "FloatSlider(", "Output(",
-         "<animation of", "<IPython.", "<Figure size", "application/vnd.jupyter", "interactive figure (run"]
+         "<animation of", "<IPython.", "<Figure size", "application/vnd.jupyter", "interactive figure (run",
+         "Press play"]  # paper has no play button: _ext/print_edition.py drops that sentence
 
 
 def chapter_title(path: Path) -> str:
